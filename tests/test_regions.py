@@ -1,0 +1,87 @@
+"""Decision-region grids: cell geometry, any-predictor grids, kNN votes and ties."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from visualdl.engine.regions import KnnRegions, count_votes, decide_votes, make_grid, predict_grid
+
+
+def _brute_neighbors(X_train):
+    """Oracle for the tests: exact float64 L2 neighbours, nearest first, by full sort."""
+    X_train = np.asarray(X_train, np.float64)
+
+    def neighbors(Q, k):
+        d = np.sqrt(((np.asarray(Q, np.float64)[:, None, :] - X_train[None]) ** 2).sum(-1))
+        idx = np.argsort(d, axis=1, kind="stable")[:, :k]
+        return idx, np.take_along_axis(d, idx, 1)
+    return neighbors
+
+
+def test_grid_cells_cover_the_points_with_margin():
+    X = np.array([[0.0, 0.0], [2.0, 1.0]])
+    g = make_grid(X, resolution=4, margin=0.5)
+    assert g.shape == (4, 4)
+    assert g.bounds == pytest.approx((-1.0, 3.0, -0.5, 1.5))
+    np.testing.assert_allclose(g.xs, [-0.5, 0.5, 1.5, 2.5])
+    # points run row by row: row 0 is the lowest y, x increases along the row
+    np.testing.assert_allclose(g.points[:4], np.stack([g.xs, np.full(4, g.ys[0])], 1))
+    assert g.cell_of(2.4, -0.4) == (0, 3)
+    assert g.cell_of(100, 100) == (3, 3)
+
+
+def test_make_grid_rejects_bad_input():
+    with pytest.raises(ValueError, match="Invalid grid resolution: 1"):
+        make_grid(np.zeros((3, 2)), resolution=1)
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        make_grid(np.zeros((0, 2)))
+
+
+def test_predict_grid_matches_predictor_per_cell():
+    g = make_grid(np.array([[-1.0, -1.0], [1.0, 1.0]]), resolution=7)
+    labels = predict_grid(lambda P: (P[:, 0] > P[:, 1]).astype(int), g, chunk=5)
+    for (row, col), lab in np.ndenumerate(labels):
+        assert lab == int(g.xs[col] > g.ys[row])
+
+
+def test_votes_and_ties_follow_the_smallest_label_rule():
+    neighbor_labels = np.array([[2, 1, 1, 2, 0], [0, 1, 2, 2, 2], [1, 1, 0, 0, 0]])
+    votes = count_votes(neighbor_labels, 4, 3)
+    np.testing.assert_array_equal(votes, [[0, 2, 2], [1, 1, 2], [2, 2, 0]])
+    labels, tie = decide_votes(votes)
+    np.testing.assert_array_equal(labels, [1, 2, 0])
+    np.testing.assert_array_equal(tie, [True, False, True])
+    labels, tie = decide_votes(count_votes(neighbor_labels, 5, 3))
+    np.testing.assert_array_equal(labels, [1, 2, 0])
+    np.testing.assert_array_equal(tie, [True, False, False])  # row 0 is 1-2-2: still tied
+    with pytest.raises(ValueError, match="Invalid k: 6"):
+        count_votes(neighbor_labels, 6, 3)
+
+
+def test_knn_regions_equal_a_direct_vote_for_every_k():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = rng.integers(0, 3, 60)
+    g = make_grid(X, resolution=15)
+    neighbors = _brute_neighbors(X)
+    table = KnnRegions.from_neighbors(neighbors, y, g, k_max=9, num_classes=3, chunk=50)
+    idx, _ = neighbors(g.points, 9)
+    for k in (1, 2, 5, 9):
+        labels, tie = table.regions(k)
+        votes = np.stack([np.bincount(y[row[:k]], minlength=3) for row in idx])
+        np.testing.assert_array_equal(labels.ravel(), votes.argmax(1))
+        np.testing.assert_array_equal(tie.ravel(), (votes == votes.max(1, keepdims=True)).sum(1) > 1)
+    # k = 1 never ties; an even k on a 2-class problem does somewhere here
+    assert not table.regions(1)[1].any()
+    assert table.regions(2)[1].any()
+
+
+def test_knn_regions_clip_k_max_and_can_be_cancelled():
+    import threading
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]])
+    g = make_grid(X, resolution=5)
+    table = KnnRegions.from_neighbors(_brute_neighbors(X), np.array([0, 1, 1]), g, k_max=50, num_classes=2)
+    assert table.k_max == 3
+    ev = threading.Event()
+    ev.set()
+    assert KnnRegions.from_neighbors(_brute_neighbors(X), np.array([0, 1, 1]), g, 3, 2, cancel=ev) is None

@@ -1,0 +1,145 @@
+"""Decision regions of 2D classifiers on a grid, with kNN vote ties kept visible.
+
+A view colours each grid cell by the class a classifier predicts at the cell's
+centre. For kNN the nearest neighbours of every cell are found once for the
+largest k of interest (sorted nearest first); after that any k <= k_max is a
+vote count over the first k columns, so moving a k slider costs milliseconds.
+Cells whose top vote is shared by several classes are reported as ties.
+
+Grid layout: cell (row, col) has centre (xs[col], ys[row]); `points` lists the
+centres row by row, so `labels.reshape(-1)` lines up with `points`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Grid:
+    xs: np.ndarray      # (W,) cell centres along x, increasing
+    ys: np.ndarray      # (H,) cell centres along y, increasing
+    points: np.ndarray  # (H*W, 2) float32 cell centres, row-major
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.ys.size, self.xs.size)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(xmin, xmax, ymin, ymax) of the cells' outer edges (for placing an image)."""
+        dx = self.xs[1] - self.xs[0] if self.xs.size > 1 else 1.0
+        dy = self.ys[1] - self.ys[0] if self.ys.size > 1 else 1.0
+        return (float(self.xs[0] - dx / 2), float(self.xs[-1] + dx / 2),
+                float(self.ys[0] - dy / 2), float(self.ys[-1] + dy / 2))
+
+    def cell_of(self, x: float, y: float) -> tuple[int, int]:
+        """(row, col) of the cell containing the point (x, y), clipped to the grid."""
+        xmin, xmax, ymin, ymax = self.bounds
+        col = int(np.floor((x - xmin) / (xmax - xmin) * self.xs.size))
+        row = int(np.floor((y - ymin) / (ymax - ymin) * self.ys.size))
+        return (min(max(row, 0), self.ys.size - 1), min(max(col, 0), self.xs.size - 1))
+
+
+def make_grid(X, resolution=200, margin=0.15, bounds=None) -> Grid:
+    """X: (N, 2) points to cover. Returns a resolution x resolution Grid spanning
+    the points' bounding box widened by `margin` (a fraction of its size) on each
+    side, or the given bounds (xmin, xmax, ymin, ymax)."""
+    resolution = int(resolution)
+    if resolution < 2:
+        raise ValueError(f"Invalid grid resolution: {resolution} (need at least 2)")
+    if bounds is None:
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
+            raise ValueError(f"Need (N, 2) points with N >= 1 to place a grid, got shape {X.shape}")
+        lo, hi = X.min(0), X.max(0)
+        span = np.maximum(hi - lo, 1e-6)
+        lo, hi = lo - margin * span, hi + margin * span
+        bounds = (lo[0], hi[0], lo[1], hi[1])
+    xmin, xmax, ymin, ymax = (float(v) for v in bounds)
+    if not (xmax > xmin and ymax > ymin):
+        raise ValueError(f"Invalid grid bounds: {bounds}")
+    # cell centres, so that `bounds` are the outer edges
+    xs = xmin + (np.arange(resolution) + 0.5) * (xmax - xmin) / resolution
+    ys = ymin + (np.arange(resolution) + 0.5) * (ymax - ymin) / resolution
+    gx, gy = np.meshgrid(xs, ys)
+    points = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
+    return Grid(xs=xs, ys=ys, points=points)
+
+
+def predict_grid(predict, grid: Grid, chunk=40000) -> np.ndarray:
+    """predict: callable (M, 2) float32 -> (M,) int. Returns (H, W) int64 labels."""
+    out = np.empty(grid.points.shape[0], dtype=np.int64)
+    for start in range(0, out.size, chunk):
+        out[start:start + chunk] = predict(grid.points[start:start + chunk])
+    return out.reshape(grid.shape)
+
+
+def count_votes(neighbor_labels, k, num_classes) -> np.ndarray:
+    """neighbor_labels: (M, K) labels of each query's neighbours, nearest first.
+    Returns (M, num_classes) int vote counts of the first k neighbours."""
+    neighbor_labels = np.asarray(neighbor_labels)
+    if not 1 <= k <= neighbor_labels.shape[1]:
+        raise ValueError(f"Invalid k: {k} (neighbours known: 1..{neighbor_labels.shape[1]})")
+    first = neighbor_labels[:, :k]
+    return np.stack([(first == c).sum(1) for c in range(num_classes)], axis=1)
+
+
+def decide_votes(votes):
+    """votes: (M, C) counts. Returns (labels (M,) int64, tie (M,) bool).
+
+    Tie rule (the same as KNearestNeighbor.predict): among the classes sharing
+    the top count, the smallest class index wins. `tie` marks those cells so a
+    view can show that the colour there was settled by the rule, not the data.
+    """
+    votes = np.asarray(votes)
+    labels = votes.argmax(1)  # argmax returns the first (smallest) index among equals
+    top = votes.max(1, keepdims=True)
+    tie = (votes == top).sum(1) > 1
+    return labels.astype(np.int64), tie
+
+
+class KnnRegions:
+    """kNN decision regions of one grid for every k up to k_max.
+
+    neighbor_labels: (H*W, k_max) training labels of each cell's neighbours,
+    nearest first. Build it with `from_neighbors`.
+    """
+
+    def __init__(self, grid: Grid, neighbor_labels, num_classes: int):
+        self.grid = grid
+        self.neighbor_labels = np.asarray(neighbor_labels)
+        self.num_classes = int(num_classes)
+        if self.neighbor_labels.shape[0] != grid.points.shape[0]:
+            raise ValueError(f"neighbor_labels has {self.neighbor_labels.shape[0]} rows, grid has {grid.points.shape[0]} cells")
+
+    @property
+    def k_max(self) -> int:
+        return self.neighbor_labels.shape[1]
+
+    @classmethod
+    def from_neighbors(cls, neighbors, y_train, grid: Grid, k_max: int, num_classes: int, chunk=10000,
+                       progress=None, cancel=None):
+        """neighbors: callable (M, 2) -> (indices (M, k), distances (M, k)) nearest
+        first, e.g. KNearestNeighbor.neighbors. y_train: (N,) labels.
+        k_max is clipped to N. Returns KnnRegions."""
+        y_train = np.asarray(y_train)
+        k_max = int(min(k_max, y_train.size))
+        if k_max < 1:
+            raise ValueError("No training points: cannot compute kNN regions")
+        M = grid.points.shape[0]
+        labels = np.empty((M, k_max), dtype=np.int16)
+        for start in range(0, M, chunk):
+            if cancel is not None and cancel.is_set():
+                return None
+            idx, _ = neighbors(grid.points[start:start + chunk], k_max)
+            labels[start:start + chunk] = y_train[idx]
+            if progress is not None:
+                progress(min(start + chunk, M), M, "kNN regions")
+        return cls(grid, labels, num_classes)
+
+    def regions(self, k: int):
+        """Returns (labels (H, W) int64, tie (H, W) bool) for k neighbours."""
+        labels, tie = decide_votes(count_votes(self.neighbor_labels, int(k), self.num_classes))
+        return labels.reshape(self.grid.shape), tie.reshape(self.grid.shape)
