@@ -85,3 +85,14 @@ def test_knn_regions_clip_k_max_and_can_be_cancelled():
     ev = threading.Event()
     ev.set()
     assert KnnRegions.from_neighbors(_brute_neighbors(X), np.array([0, 1, 1]), g, 3, 2, cancel=ev) is None
+
+
+def test_neighbor_votes_accuracy_for_points():
+    X = np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.1, 5.0], [5.2, 5.0]])
+    y = np.array([0, 0, 1, 1, 1])
+    from visualdl.engine.regions import NeighborVotes
+    votes = NeighborVotes.from_neighbors(_brute_neighbors(X), y, X, k_max=5, num_classes=2)
+    assert votes.accuracy(1, y) == 1.0  # each point is its own nearest neighbour
+    # k = 5: every point sees 3 votes for class 1, so the two class-0 points are wrong
+    assert votes.accuracy(5, y) == pytest.approx(3 / 5)
+    assert votes.decide(99)[0].tolist() == [1, 1, 1, 1, 1]  # k clipped to k_max

@@ -100,46 +100,71 @@ def decide_votes(votes):
     return labels.astype(np.int64), tie
 
 
-class KnnRegions:
-    """kNN decision regions of one grid for every k up to k_max.
+class NeighborVotes:
+    """kNN votes of a fixed set of query points for every k up to k_max.
 
-    neighbor_labels: (H*W, k_max) training labels of each cell's neighbours,
+    neighbor_labels: (M, k_max) training labels of each query's neighbours,
     nearest first. Build it with `from_neighbors`.
     """
 
-    def __init__(self, grid: Grid, neighbor_labels, num_classes: int):
-        self.grid = grid
+    def __init__(self, neighbor_labels, num_classes: int):
         self.neighbor_labels = np.asarray(neighbor_labels)
         self.num_classes = int(num_classes)
-        if self.neighbor_labels.shape[0] != grid.points.shape[0]:
-            raise ValueError(f"neighbor_labels has {self.neighbor_labels.shape[0]} rows, grid has {grid.points.shape[0]} cells")
 
     @property
     def k_max(self) -> int:
         return self.neighbor_labels.shape[1]
 
     @classmethod
-    def from_neighbors(cls, neighbors, y_train, grid: Grid, k_max: int, num_classes: int, chunk=10000,
+    def from_neighbors(cls, neighbors, y_train, Q, k_max: int, num_classes: int, chunk=10000,
                        progress=None, cancel=None):
-        """neighbors: callable (M, 2) -> (indices (M, k), distances (M, k)) nearest
-        first, e.g. KNearestNeighbor.neighbors. y_train: (N,) labels.
-        k_max is clipped to N. Returns KnnRegions."""
+        """neighbors: callable (M, D) -> (indices (M, k), distances (M, k)) nearest
+        first, e.g. KNearestNeighbor.neighbors. y_train: (N,) labels; Q: (M, D)
+        queries. k_max is clipped to N. Returns the votes, or None when cancelled."""
         y_train = np.asarray(y_train)
         k_max = int(min(k_max, y_train.size))
         if k_max < 1:
-            raise ValueError("No training points: cannot compute kNN regions")
-        M = grid.points.shape[0]
+            raise ValueError("No training points: cannot take a kNN vote")
+        M = len(Q)
         labels = np.empty((M, k_max), dtype=np.int16)
         for start in range(0, M, chunk):
             if cancel is not None and cancel.is_set():
                 return None
-            idx, _ = neighbors(grid.points[start:start + chunk], k_max)
-            labels[start:start + chunk] = y_train[idx]
+            idx, _ = neighbors(Q[start:start + chunk], k_max)
+            labels[start:start + chunk] = y_train[np.asarray(idx)[:, :k_max]]
             if progress is not None:
-                progress(min(start + chunk, M), M, "kNN regions")
-        return cls(grid, labels, num_classes)
+                progress(min(start + chunk, M), M, "kNN votes")
+        return cls(labels, num_classes)
+
+    def decide(self, k: int):
+        """Returns (labels (M,) int64, tie (M,) bool) for k neighbours (k clipped to k_max)."""
+        k = int(min(max(k, 1), self.k_max))
+        return decide_votes(count_votes(self.neighbor_labels, k, self.num_classes))
+
+    def accuracy(self, k: int, y) -> float:
+        """Fraction of queries whose k-vote equals y (NaN for no queries)."""
+        y = np.asarray(y)
+        return float(np.mean(self.decide(k)[0] == y)) if y.size else float("nan")
+
+
+class KnnRegions(NeighborVotes):
+    """kNN decision regions of one grid for every k up to k_max (queries = the grid's cells)."""
+
+    def __init__(self, grid: Grid, neighbor_labels, num_classes: int):
+        super().__init__(neighbor_labels, num_classes)
+        self.grid = grid
+        if self.neighbor_labels.shape[0] != grid.points.shape[0]:
+            raise ValueError(f"neighbor_labels has {self.neighbor_labels.shape[0]} rows, grid has {grid.points.shape[0]} cells")
+
+    @classmethod
+    def from_neighbors(cls, neighbors, y_train, grid: Grid, k_max: int, num_classes: int, chunk=10000,
+                       progress=None, cancel=None):
+        """As NeighborVotes.from_neighbors with the grid's cell centres as queries."""
+        votes = NeighborVotes.from_neighbors(neighbors, y_train, grid.points, k_max, num_classes, chunk,
+                                             progress, cancel)
+        return None if votes is None else cls(grid, votes.neighbor_labels, num_classes)
 
     def regions(self, k: int):
         """Returns (labels (H, W) int64, tie (H, W) bool) for k neighbours."""
-        labels, tie = decide_votes(count_votes(self.neighbor_labels, int(k), self.num_classes))
+        labels, tie = self.decide(k)
         return labels.reshape(self.grid.shape), tie.reshape(self.grid.shape)
