@@ -46,13 +46,13 @@ def _centres_on_circle(n_classes: int, radius: float) -> np.ndarray:
 
 
 def make_spiral(n_points=300, n_classes=3, noise=0.2, seed=0):
-    """Arms r in [0, 1], angle spread 4 radians per arm plus angle noise ``noise``."""
+    """Arms r in [0.05, 1], angle spread 4 radians per arm plus angle noise ``noise``."""
     rng = np.random.default_rng(seed)
     y = _labels(n_points, n_classes)
     X = np.empty((n_points, 2))
     for c in range(n_classes):
         idx = np.flatnonzero(y == c)
-        r = np.linspace(0.0, 1.0, len(idx))
+        r = np.linspace(0.05, 1.0, len(idx))  # not 0: the arms would share the origin point
         base = 2 * np.pi * c / n_classes
         t = np.linspace(base, base + 4.0, len(idx)) + rng.normal(0, noise, len(idx))
         X[idx] = np.stack([r * np.sin(t), r * np.cos(t)], axis=1)
