@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,3 +19,21 @@ def cifar_path() -> Path:
     if not value or not Path(value).exists():
         pytest.skip(f"real CIFAR-10 not available (set {CIFAR_ENV} to the archive path)")
     return Path(value)
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_left_running():
+    """Fail any test that leaves a VisualDL worker thread running (then stop it, so the next test is clean)."""
+    yield
+    worker = sys.modules.get("visualdl.ui.worker")
+    if worker is None:
+        return
+    left = worker.live_threads()
+    if not left:
+        return
+    names = [t.objectName() for t in left]
+    for thread in left:
+        thread.requestInterruption()
+        thread.quit()
+        thread.wait(5000)
+    pytest.fail(f"test left worker threads running: {names}")

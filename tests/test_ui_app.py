@@ -1,0 +1,76 @@
+"""The main window: launches headless, lists the registered labs, remembers geometry, quits cleanly."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QByteArray
+
+from visualdl.labs import registered_labs
+from visualdl.ui.app import create_window
+from visualdl.ui.settings import Settings
+from visualdl.ui.worker import live_threads
+
+
+@pytest.fixture
+def settings_path(tmp_path):
+    return tmp_path / "settings.ini"  # never the user's settings
+
+
+def test_window_lists_labs_in_course_order_and_has_the_menus(qtbot, settings_path):
+    ctx, window = create_window(settings_path)
+    qtbot.addWidget(window)
+    window.show()
+    titles = [window.lab_list.item(i).text() for i in range(window.lab_list.count())]
+    numbers = [spec.number for spec in registered_labs()]
+    assert titles == [f"{s.number}. {s.title}" for s in registered_labs()]
+    assert numbers == sorted(numbers)
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus == ["&File", "&Run", "&View", "&Help"]
+    keys = {s.toString() for a in (window.play_action, window.step_action, window.reset_action)
+            for s in a.shortcuts()}
+    assert keys == {"Space", "Right", "N", "R"}
+    window.close()
+    assert live_threads() == []
+
+
+def test_geometry_and_last_lab_are_remembered(qtbot, settings_path):
+    ctx, window = create_window(settings_path)
+    qtbot.addWidget(window)
+    window.resize(700, 500)  # within the offscreen screen (800x600)
+    window.show()
+    window.close()
+    saved = Settings(settings_path).get_bytes("window/geometry")
+    assert isinstance(saved, QByteArray) and not saved.isEmpty()
+    ctx2, window2 = create_window(settings_path)
+    qtbot.addWidget(window2)
+    assert (window2.width(), window2.height()) == (700, 500)
+    window2.close()
+
+
+def test_cifar_path_is_remembered_when_it_exists(qtbot, settings_path, tmp_path):
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    archive.write_bytes(b"")
+    ctx, window = create_window(settings_path)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(ctx.cifar_path_changed):
+        window.use_cifar(str(archive))
+    window.close()
+    ctx2, window2 = create_window(settings_path)
+    qtbot.addWidget(window2)
+    assert ctx2.cifar_path() == str(archive)
+    archive.unlink()
+    assert ctx2.cifar_path() is None  # a moved file is forgotten, not an error later
+    window2.close()
+
+
+def test_every_registered_lab_opens_and_closes(qtbot, settings_path):
+    """Smoke test: each lab builds from the registry, shows, and shuts down with no thread left."""
+    ctx, window = create_window(settings_path)
+    qtbot.addWidget(window)
+    window.show()
+    for spec in registered_labs():
+        widget = window.show_lab(spec.key)
+        assert widget is not None and window.current_lab() is widget
+        assert type(widget).__name__ == spec.target.partition(":")[2], window.last_error
+        qtbot.wait(50)
+    window.close()
+    assert live_threads() == []

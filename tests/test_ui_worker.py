@@ -1,0 +1,180 @@
+"""The one background-worker pattern: jobs run off the GUI thread, yield throttled copies, stop cleanly."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import QObject, QThread, Slot
+
+from visualdl.ui.worker import Runner
+
+
+class Recorder(QObject):
+    """GUI-thread receiver (bound methods, as the app does)."""
+
+    def __init__(self):
+        super().__init__()
+        self.values, self.threads, self.results, self.errors, self.progress = [], [], [], [], []
+
+    @Slot(object)
+    def on_value(self, value):
+        self.values.append(value)
+        self.threads.append(QThread.currentThread())
+
+    @Slot(object)
+    def on_finished(self, result):
+        self.results.append(result)
+
+    @Slot(str)
+    def on_error(self, message):
+        self.errors.append(message)
+
+    @Slot(int, int, str)
+    def on_progress(self, done, total, message):
+        self.progress.append((done, total, message))
+
+
+def _connect(job, rec):
+    job.yielded.connect(rec.on_value)
+    job.finished.connect(rec.on_finished)
+    job.errored.connect(rec.on_error)
+    job.progress.connect(rec.on_progress)
+
+
+def fast_counter(ctl, n):
+    worker_thread = threading.get_ident()
+    for i in range(n):
+        yield {"i": i, "thread": worker_thread}
+    return n
+
+
+def merge_rows(pending, new):
+    return {"rows": pending["rows"] + new["rows"]}
+
+
+def row_job(ctl, n):
+    for i in range(n):
+        yield {"rows": [i]}
+
+
+def waiting_job(ctl, started: threading.Event):
+    started.set()
+    steps = 0
+    while not ctl.cancelled:
+        time.sleep(0.001)  # one "step"
+        steps += 1
+        yield None
+    return steps
+
+
+def failing_job(ctl):
+    yield 1
+    raise ValueError("Invalid learning rate: -1")
+
+
+def commanded_job(ctl):
+    seen = []
+    while True:
+        cmd = ctl.wait_command(0.02)
+        if cmd == "stop":
+            return seen
+        if cmd is not None:
+            seen.append(cmd)
+        yield None
+
+
+def loader(ctl, total):
+    for i in range(total + 1):
+        ctl.report_progress(i, total, "loading")
+    return "loaded"
+
+
+@pytest.fixture
+def runner(qapp):
+    r = Runner()
+    yield r
+    r.shutdown()
+
+
+def test_values_arrive_on_gui_thread_throttled_and_last_one_delivered(qtbot, runner):
+    rec = Recorder()
+    job = runner.submit(fast_counter, 200_000, max_rate=30)
+    _connect(job, rec)
+    with qtbot.waitSignal(job.ended, timeout=30000):
+        pass
+    assert rec.results == [200_000]
+    assert rec.values[-1]["i"] == 199_999  # the last one always arrives
+    assert len(rec.values) < 2000  # throttled: nowhere near one event per value
+    gui = QThread.currentThread()
+    assert all(t is gui for t in rec.threads)
+    assert rec.values[0]["thread"] != threading.get_ident()  # the work ran elsewhere
+
+
+def test_merge_keeps_every_row(qtbot, runner):
+    rec = Recorder()
+    job = runner.submit(row_job, 50_000, merge=merge_rows, max_rate=20)
+    _connect(job, rec)
+    with qtbot.waitSignal(job.ended, timeout=30000):
+        pass
+    rows = [r for v in rec.values for r in v["rows"]]
+    assert rows == list(range(50_000))
+
+
+def test_cancel_stops_a_busy_loop_within_a_step(qtbot, runner):
+    started = threading.Event()
+    rec = Recorder()
+    job = runner.submit(waiting_job, started)
+    _connect(job, rec)
+    assert started.wait(5)
+    t0 = time.monotonic()
+    job.cancel()
+    with qtbot.waitSignal(job.ended, timeout=5000):
+        pass
+    assert time.monotonic() - t0 < 1.0
+    assert job.cancelled and not job.is_running()
+    assert runner.active_jobs() == []
+
+
+def test_error_becomes_a_message_not_a_crash(qtbot, runner):
+    rec = Recorder()
+    job = runner.submit(failing_job)
+    _connect(job, rec)
+    with qtbot.waitSignal(job.ended, timeout=5000):
+        pass
+    assert rec.errors == ["Invalid learning rate: -1"]
+    assert rec.values == [1]
+    assert rec.results == []
+
+
+def test_commands_reach_the_running_job_in_order(qtbot, runner):
+    rec = Recorder()
+    job = runner.submit(commanded_job)
+    _connect(job, rec)
+    for cmd in ("pause", ("lr", 0.5), "play"):
+        job.send(cmd)
+    job.send("stop")
+    with qtbot.waitSignal(job.ended, timeout=5000):
+        pass
+    assert rec.results == [["pause", ("lr", 0.5), "play"]]
+
+
+def test_plain_function_job_reports_progress(qtbot, runner):
+    rec = Recorder()
+    job = runner.submit(loader, 10)
+    _connect(job, rec)
+    with qtbot.waitSignal(job.ended, timeout=5000):
+        pass
+    assert rec.results == ["loaded"]
+    assert rec.progress[-1] == (10, 10, "loading")
+
+
+def test_shutdown_stops_every_running_job(qtbot, runner):
+    started = threading.Event()
+    jobs = [runner.submit(waiting_job, started) for _ in range(3)]
+    assert started.wait(5)
+    assert runner.shutdown(5000)
+    from visualdl.ui.worker import live_threads
+
+    assert live_threads() == []
+    assert all(job.cancelled for job in jobs)

@@ -1,0 +1,45 @@
+"""Start the desktop app: ``python main.py`` / ``python -m visualdl`` / ``visualdl``."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="visualdl", description="VisualDL desktop app")
+    parser.add_argument("--lab", help="open this lab first (a registry key such as 'training')")
+    parser.add_argument("--settings", help="settings file to use instead of the per-user one")
+    return parser
+
+
+def create_window(settings_path=None, lab: str | None = None):
+    """Build the context and main window (the QApplication must exist). Returns (ctx, window)."""
+    from visualdl.ui.context import AppContext
+    from visualdl.ui.main_window import MainWindow
+    from visualdl.ui.settings import Settings
+
+    import pyqtgraph as pg
+
+    # White plots read better on a projector and in exported figures.
+    pg.setConfigOptions(antialias=False, background="w", foreground="k")
+    ctx = AppContext(Settings(settings_path))
+    return ctx, MainWindow(ctx, start_lab=lab)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("VisualDL")
+    app.setOrganizationName("VisualDL")
+    icon = RESOURCES / "icon.png"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    ctx, window = create_window(args.settings, args.lab)
+    window.show()
+    return int(app.exec())

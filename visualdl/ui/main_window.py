@@ -1,0 +1,464 @@
+"""The main window: the course's labs listed in order, one page per lab, menus, status bar.
+
+Labs come from the registry (``visualdl.labs.registered_labs()``) and are built on first view.
+The window forwards the run shortcuts (Space, Right/N, R) and File actions to the current lab
+when it has the matching optional method:
+
+    toggle_play(), step_once(), reset_run()                 Run menu / shortcuts
+    export_targets() -> dict[str, target]                   File > Export, Export all
+    save_session(path), load_session(path)                  File > Save/Load session
+    export_history(path)                                    File > Export run history (.csv/.json)
+    shutdown()                                              on close
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+                               QMenu, QMessageBox, QProgressBar, QPushButton, QSplitter, QStackedWidget,
+                               QVBoxLayout, QWidget)
+
+from visualdl import __version__
+from visualdl.labs import registered_labs
+from visualdl.ui import export as exporting
+from visualdl.ui.context import AppContext
+from visualdl.ui.worker import Job
+
+SHORTCUTS = [
+    ("Space", "Play / pause training"),
+    ("Right or N", "One step (steps-per-update iterations)"),
+    ("R", "Reset the run (same seed, fresh weights)"),
+    ("Ctrl+1 … Ctrl+7", "Jump to a lab"),
+    ("Ctrl+O", "Open a CIFAR-10 archive"),
+    ("Ctrl+S / Ctrl+L", "Save / load a session"),
+    ("Ctrl+E", "Export all plots of this lab into a folder"),
+    ("Ctrl+Q", "Quit"),
+]
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext, start_lab: str | None = None):
+        super().__init__()
+        self.ctx = ctx
+        self.setWindowTitle("VisualDL — see deep learning work")
+        self.specs = registered_labs()
+        self.labs: dict[str, QWidget] = {}
+        self.last_error: str | None = None
+        self._error_box: QMessageBox | None = None
+        self._tracked: list[tuple[Job, str]] = []
+
+        self.lab_list = QListWidget()
+        self.lab_list.setMinimumWidth(180)
+        self.lab_list.setMaximumWidth(260)
+        for spec in self.specs:
+            item = QListWidgetItem(f"{spec.number}. {spec.title}")
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            self.lab_list.addItem(item)
+        self.pages = QStackedWidget()
+        self._placeholder = QLabel("No labs are registered yet." if not self.specs else "")
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pages.addWidget(self._placeholder)
+        splitter = QSplitter()
+        splitter.addWidget(self.lab_list)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
+        self._build_status_bar()
+        self._build_menus()
+
+        self.lab_list.currentRowChanged.connect(self._on_lab_row_change)
+        ctx.status_message.connect(self._on_status_message)
+        ctx.job_tracked.connect(self._on_job_tracked)
+
+        geometry = ctx.settings.get_bytes("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        keys = [s.key for s in self.specs]
+        wanted = start_lab or ctx.settings.get("window/lab") or ("training" if "training" in keys else None)
+        if self.specs:
+            self.lab_list.setCurrentRow(keys.index(wanted) if wanted in keys else 0)
+
+    # ------------------------------------------------------------------ building
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress_label = QLabel()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        for w in (self.progress_label, self.progress, self.cancel_button):
+            w.hide()
+            bar.addPermanentWidget(w)
+
+    def _action(self, menu: QMenu, text: str, slot, shortcuts=(), tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "Open CIFAR-10 archive…", self.open_cifar_archive, ["Ctrl+O"],
+                     "Use a cifar-10-python.tar.gz you already have")
+        self._action(file_menu, "Open CIFAR-10 folder…", self.open_cifar_folder, [],
+                     "Use an extracted cifar-10-batches-py folder")
+        self._action(file_menu, "Download CIFAR-10…", self.download_cifar, [],
+                     "Download the 163 MB archive (cancellable)")
+        file_menu.addSeparator()
+        self._action(file_menu, "Save session…", self.save_session_dialog, ["Ctrl+S"])
+        self._action(file_menu, "Load session…", self.load_session_dialog, ["Ctrl+L"])
+        file_menu.addSeparator()
+        self.export_menu = file_menu.addMenu("Export plot")
+        self.export_menu.aboutToShow.connect(self._on_export_menu_show)
+        self._action(file_menu, "Export all plots…", self.export_all_dialog, ["Ctrl+E"],
+                     "Write every plot of this lab as PNG, SVG and CSV into a folder")
+        self._action(file_menu, "Export run history…", self.export_history_dialog, [],
+                     "The training history as CSV or JSON")
+        file_menu.addSeparator()
+        self._action(file_menu, "Quit", self.close, ["Ctrl+Q"])
+
+        run_menu = bar.addMenu("&Run")
+        self.play_action = self._action(run_menu, "Play / pause", self._on_play_triggered, ["Space"])
+        self.step_action = self._action(run_menu, "Step", self._on_step_triggered, ["Right", "N"])
+        self.reset_action = self._action(run_menu, "Reset", self._on_reset_triggered, ["R"])
+
+        view_menu = bar.addMenu("&View")
+        toggle = self._action(view_menu, "Show lab list", self._on_toggle_list, ["Ctrl+B"])
+        toggle.setCheckable(True)
+        toggle.setChecked(True)
+        view_menu.addSeparator()
+        for i, spec in enumerate(self.specs):
+            action = self._action(view_menu, f"{spec.number}. {spec.title}", self._on_jump_triggered,
+                                  [f"Ctrl+{spec.number}"] if spec.number <= 9 else [])
+            action.setData(i)
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, ["F1"])
+        self._action(help_menu, "About VisualDL", self.show_about)
+
+    # ------------------------------------------------------------------ labs
+    def current_lab(self) -> QWidget | None:
+        page = self.pages.currentWidget()
+        return page if page in self.labs.values() else None
+
+    def lab(self, key: str) -> QWidget | None:
+        """The lab widget for ``key``, built when first asked for (None if not registered)."""
+        if key in self.labs:
+            return self.labs[key]
+        spec = next((s for s in self.specs if s.key == key), None)
+        if spec is None:
+            return None
+        try:
+            widget = spec.load()(self.ctx)
+        except Exception as exc:  # noqa: BLE001 - a broken lab must not take the app down
+            import traceback
+
+            traceback.print_exc()
+            widget = QLabel(f"The lab “{spec.title}” could not start:\n{type(exc).__name__}: {exc}")
+            widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            widget.setWordWrap(True)
+            self.show_error(f"{spec.title}: {exc}")
+        self.labs[key] = widget
+        self.pages.addWidget(widget)
+        return widget
+
+    def show_lab(self, key: str) -> QWidget | None:
+        keys = [s.key for s in self.specs]
+        if key not in keys:
+            return None
+        self.lab_list.setCurrentRow(keys.index(key))
+        return self.labs.get(key)
+
+    @Slot(int)
+    def _on_lab_row_change(self, row: int) -> None:
+        if row < 0:
+            return
+        spec = self.specs[row]
+        widget = self.lab(spec.key)
+        self.pages.setCurrentWidget(widget)
+        self.ctx.settings.set("window/lab", spec.key)
+        self.setWindowTitle(f"VisualDL — {spec.number}. {spec.title}")
+
+    def _call_lab(self, method: str, *args):
+        lab = self.current_lab()
+        fn = getattr(lab, method, None)
+        if fn is None:
+            self._on_status_message("This lab has nothing to run." if method != "export_targets"
+                                    else "This lab has no plots to export.")
+            return None
+        return fn(*args)
+
+    @Slot()
+    def _on_play_triggered(self) -> None:
+        self._call_lab("toggle_play")
+
+    @Slot()
+    def _on_step_triggered(self) -> None:
+        self._call_lab("step_once")
+
+    @Slot()
+    def _on_reset_triggered(self) -> None:
+        self._call_lab("reset_run")
+
+    @Slot(bool)
+    def _on_toggle_list(self, checked: bool) -> None:
+        self.lab_list.setVisible(checked)
+
+    @Slot()
+    def _on_jump_triggered(self) -> None:
+        self.lab_list.setCurrentRow(int(self.sender().data()))
+
+    # ------------------------------------------------------------------ data
+    @Slot()
+    def open_cifar_archive(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open CIFAR-10 archive", self._last_dir(),
+                                              "CIFAR-10 python archive (*.tar.gz *.tgz);;All files (*)")
+        if path:
+            self.use_cifar(path)
+
+    @Slot()
+    def open_cifar_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open CIFAR-10 folder (cifar-10-batches-py)",
+                                                self._last_dir())
+        if path:
+            self.use_cifar(path)
+
+    def use_cifar(self, path: str) -> None:
+        """Remember the CIFAR-10 location; labs listening to ``cifar_path_changed`` switch to it."""
+        self.ctx.set_cifar_path(path)
+        self.ctx.status(f"CIFAR-10: {path}")
+
+    def _last_dir(self) -> str:
+        last = self.ctx.cifar_path()
+        return str(Path(last).parent) if last else str(Path.home())
+
+    @Slot()
+    def download_cifar(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Download CIFAR-10 into folder", str(Path.home()))
+        if folder:
+            self.start_download(folder)
+
+    def start_download(self, folder: str) -> Job | None:
+        try:
+            from visualdl.data import download
+        except ImportError:
+            self.show_error("Downloading is not available in this build.")
+            return None
+        job = self.ctx.runner.submit(_download_job, download, folder, title="download-cifar10")
+        job.finished.connect(self._on_download_finished)
+        job.errored.connect(self.show_error)
+        self.ctx.track(job, "Downloading CIFAR-10")
+        return job
+
+    @Slot(object)
+    def _on_download_finished(self, path) -> None:
+        if path:
+            self.use_cifar(str(path))
+
+    # ------------------------------------------------------------------ progress of long work
+    @Slot(object, str)
+    def _on_job_tracked(self, job: Job, title: str) -> None:
+        self._tracked.append((job, title))
+        job.progress.connect(self._on_job_progress)
+        job.ended.connect(self._on_tracked_job_ended)
+        self._show_tracked()
+
+    def _show_tracked(self) -> None:
+        self._tracked = [(j, t) for j, t in self._tracked if j.is_running()]
+        visible = bool(self._tracked)
+        for w in (self.progress_label, self.progress, self.cancel_button):
+            w.setVisible(visible)
+        if visible:
+            self.progress_label.setText(self._tracked[-1][1])
+            self.progress.setRange(0, 0)  # busy until the first progress report
+
+    @Slot(int, int, str)
+    def _on_job_progress(self, done: int, total: int, message: str) -> None:
+        if self._tracked and self.sender() is self._tracked[-1][0]:
+            self.progress.setRange(0, max(total, 1))
+            self.progress.setValue(min(done, total))
+            if message:
+                self.progress_label.setText(f"{self._tracked[-1][1]}: {message}")
+
+    @Slot()
+    def _on_tracked_job_ended(self) -> None:
+        self._show_tracked()
+
+    @Slot()
+    def _on_cancel_clicked(self) -> None:
+        for job, _ in self._tracked:
+            job.cancel()
+        self.ctx.status("Cancelled.")
+
+    # ------------------------------------------------------------------ sessions
+    def _session_lab(self):
+        lab = self.current_lab()
+        if lab is not None and hasattr(lab, "save_session"):
+            return lab
+        return self.lab("training") if any(s.key == "training" for s in self.specs) else None
+
+    @Slot()
+    def save_session_dialog(self) -> None:
+        lab = self._session_lab()
+        if lab is None:
+            return self.show_error("No lab here has a session to save.")
+        path, _ = QFileDialog.getSaveFileName(self, "Save session", str(Path.home() / "session.json"),
+                                              "VisualDL session (*.json)")
+        if path:
+            lab.save_session(path)
+
+    @Slot()
+    def load_session_dialog(self) -> None:
+        lab = self._session_lab()
+        if lab is None:
+            return self.show_error("No lab here can load a session.")
+        path, _ = QFileDialog.getOpenFileName(self, "Load session", str(Path.home()),
+                                              "VisualDL session (*.json *.npz)")
+        if path:
+            if self.current_lab() is not lab:
+                self.show_lab("training")
+            lab.load_session(path)
+
+    # ------------------------------------------------------------------ export
+    def export_targets(self) -> dict:
+        lab = self.current_lab()
+        fn = getattr(lab, "export_targets", None)
+        return dict(fn()) if fn else {}
+
+    @Slot()
+    def _on_export_menu_show(self) -> None:
+        self.export_menu.clear()
+        targets = self.export_targets()
+        if not targets:
+            self.export_menu.addAction("(this lab has no plots)").setEnabled(False)
+        for name, target in targets.items():
+            for fmt in ("PNG", "SVG", "CSV"):
+                if fmt == "CSV" and not exporting.can_export_csv(target):
+                    continue
+                action = self.export_menu.addAction(f"{name} as {fmt}…")
+                action.setData((name, fmt))
+                action.triggered.connect(self._on_export_one_triggered)
+
+    @Slot()
+    def _on_export_one_triggered(self) -> None:
+        name, fmt = self.sender().data()
+        filt, _ = exporting.FORMATS[fmt]
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {name}",
+                                              f"{exporting.slug(name)}.{fmt.lower()}", filt)
+        if path:
+            self.export_one(name, fmt, path)
+
+    def export_one(self, name: str, fmt: str, path) -> Path | None:
+        target = self.export_targets().get(name)
+        if target is None:
+            self.show_error(f"No plot named {name!r} in this lab")
+            return None
+        try:
+            out = exporting.FORMATS[fmt][1](target, path)
+        except (exporting.ExportError, OSError) as exc:
+            self.show_error(f"Export failed: {exc}")
+            return None
+        self.ctx.status(f"Exported {name} to {out}")
+        return out
+
+    @Slot()
+    def export_all_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export all plots into folder", str(Path.home()))
+        if folder:
+            self.export_all(folder)
+
+    def export_all(self, folder) -> list[Path]:
+        targets = self.export_targets()
+        if not targets:
+            self.show_error("This lab has no plots to export.")
+            return []
+        try:
+            written = exporting.export_all(targets, folder)
+        except (exporting.ExportError, OSError) as exc:
+            self.show_error(f"Export failed: {exc}")
+            return []
+        self.ctx.status(f"Wrote {len(written)} files to {folder}")
+        return written
+
+    @Slot()
+    def export_history_dialog(self) -> None:
+        lab = self._session_lab()
+        if lab is None or not hasattr(lab, "export_history"):
+            return self.show_error("No lab here has a run history.")
+        path, chosen = QFileDialog.getSaveFileName(self, "Export run history", str(Path.home() / "history.csv"),
+                                                   "CSV (*.csv);;JSON (*.json)")
+        if path:
+            if not Path(path).suffix:
+                path += ".json" if "JSON" in chosen else ".csv"
+            lab.export_history(path)
+
+    # ------------------------------------------------------------------ messages
+    @Slot(str)
+    def _on_status_message(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
+
+    @Slot(str)
+    def show_error(self, message: str) -> None:
+        """Say what went wrong in plain words, without blocking (no modal dialog)."""
+        self.last_error = message
+        self.statusBar().showMessage(message, 15000)
+        if self.isVisible():
+            box = QMessageBox(QMessageBox.Icon.Warning, "VisualDL", message, QMessageBox.StandardButton.Ok, self)
+            box.setModal(False)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.show()
+            self._error_box = box
+
+    @Slot()
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
+        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", f"<table>{rows}</table>",
+                          QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    @Slot()
+    def show_about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "About VisualDL",
+                          f"<b>VisualDL {__version__}</b><br>See deep learning work: nearest neighbours, "
+                          "linear classifiers, losses and optimizers, backpropagation, neural and "
+                          "convolutional networks — every number computed by a small NumPy engine you can read.",
+                          QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # ------------------------------------------------------------------ closing
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.ctx.settings.set_bytes("window/geometry", QByteArray(self.saveGeometry()))
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop every lab's work and the background runner; no thread is left running."""
+        for lab in self.labs.values():
+            fn = getattr(lab, "shutdown", None)
+            if fn is not None:
+                try:
+                    fn()
+                except Exception:  # noqa: BLE001 - keep closing the others
+                    import traceback
+
+                    traceback.print_exc()
+        self.ctx.shutdown()
+        self.ctx.settings.sync()
+
+
+def _download_job(ctl, download_module, folder: str):
+    """Worker-thread job: download CIFAR-10 into ``folder``; returns the archive path."""
+    fn = getattr(download_module, "download_cifar10", None) or getattr(download_module, "download")
+    return fn(folder, progress=ctl.report_progress, cancel=ctl.cancel_event)

@@ -1,0 +1,284 @@
+"""The app's one background-work pattern: a job is a generator function run on a worker thread.
+
+    def my_job(ctl, n):                 # ctl: JobControl, always the first argument
+        for i in range(n):
+            if ctl.cancelled:           # cancel() sets a threading.Event; check it between steps
+                return "cancelled"
+            for command in ctl.commands():   # commands sent with job.send(...) (thread-safe queue)
+                ...
+            yield {"i": i}              # a frozen copy the engine never touches again
+        return "done"                   # becomes finished(result)
+
+    job = ctx.runner.submit(my_job, 100)
+    job.yielded.connect(self._on_progress_change)   # bound methods of GUI objects, not lambdas
+    job.finished.connect(self._on_done)
+    job.errored.connect(self._on_error)              # a plain-words message, never a crash
+
+Why it is built this way (measured on the pinned stack, see STYLE.md):
+- Values cross threads through ``Signal(object)``; the worker emits them, the GUI-thread ``Job``
+  receives them through a queued connection and re-emits them on the GUI thread, so anything
+  connected to a ``Job`` signal runs on the GUI thread, lambdas included.
+- Yielded values are throttled to ``max_rate`` per second (30 by default) and there is never more
+  than one undelivered value in flight: when the GUI is slow the worker keeps merging newer values
+  into one pending value (``merge(pending, new)``; by default the newer one wins) instead of
+  piling up events. The last value is always delivered before ``finished``.
+- A job that waits (paused) should ``yield None`` now and then (``ctl.wait_command`` makes that
+  easy): ``None`` is never delivered but lets the worker flush a pending value.
+- Stopping uses a ``threading.Event`` set directly from the GUI thread: a queued "stop" slot would
+  never run while the worker's loop is busy. Shutdown is cancel, ``thread.quit()``, ``thread.wait()``.
+- A plain (non-generator) function works too: its return value is the result.
+"""
+from __future__ import annotations
+
+import inspect
+import queue
+import threading
+import time
+import traceback
+import weakref
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+# Every worker thread ever started, so tests can prove none is left running.
+_THREADS: "weakref.WeakSet[QThread]" = weakref.WeakSet()
+
+
+def live_threads() -> list[QThread]:
+    """Worker threads that are still running (the test suite requires none after each test)."""
+    return [t for t in list(_THREADS) if _is_running(t)]
+
+
+def _is_running(thread: QThread) -> bool:
+    try:
+        return thread.isRunning()
+    except RuntimeError:  # the C++ object is already gone
+        return False
+
+
+def keep_latest(pending: Any, new: Any) -> Any:
+    """Default merge: when the GUI has not taken the pending value yet, the newer one replaces it."""
+    return new
+
+
+def error_message(exc: BaseException) -> str:
+    """A message for people: ValueErrors (DataError, CheckpointError, ...) are already plain words."""
+    text = str(exc).strip()
+    if isinstance(exc, (ValueError, OSError)) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class JobControl:
+    """What a running job sees: the cancel flag, the command queue, a progress reporter."""
+
+    def __init__(self, core: "_WorkerCore"):
+        self.cancel_event = threading.Event()
+        self._commands: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
+        self._core = core
+        self._last_progress = 0.0
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+    def commands(self) -> list[Any]:
+        """Every command sent since the last call, oldest first (never blocks)."""
+        out = []
+        while True:
+            try:
+                out.append(self._commands.get_nowait())
+            except queue.Empty:
+                return out
+
+    def wait_command(self, timeout: float = 0.05) -> Any | None:
+        """Block up to ``timeout`` seconds for one command; None if none came (or on cancel)."""
+        if self.cancelled:
+            return None
+        try:
+            return self._commands.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def report_progress(self, done: int, total: int, message: str = "") -> None:
+        """Progress of long work (same signature as the data loaders' ``progress``); throttled."""
+        now = time.monotonic()
+        if done >= total or now - self._last_progress >= self._core.min_interval:
+            self._last_progress = now
+            self._core.progress.emit(int(done), int(total), str(message))
+
+    def _put(self, command: Any) -> None:
+        self._commands.put(command)
+
+
+class _WorkerCore(QObject):
+    """Lives on the worker thread and iterates the job."""
+
+    yielded = Signal(object)
+    progress = Signal(int, int, str)
+    finished = Signal(object)
+    errored = Signal(str)
+
+    def __init__(self, fn: Callable, args: tuple, kwargs: dict, merge: Callable, max_rate: float):
+        super().__init__()
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.merge = merge
+        self.min_interval = 1.0 / max_rate if max_rate > 0 else 0.0
+        self.ctl = JobControl(self)
+        # Set by the GUI side once it has taken the last delivered value: at most one in flight.
+        self.delivered = threading.Event()
+        self.delivered.set()
+
+    @Slot()
+    def run(self) -> None:
+        pending, has_pending, last_emit = None, False, 0.0
+        try:
+            result = self.fn(self.ctl, *self.args, **self.kwargs)
+            if inspect.isgenerator(result):
+                gen = result
+                try:
+                    while True:
+                        value = next(gen)
+                        if value is not None:
+                            pending = self.merge(pending, value) if has_pending else value
+                            has_pending = True
+                        now = time.monotonic()
+                        if has_pending and now - last_emit >= self.min_interval and self.delivered.is_set():
+                            self.delivered.clear()
+                            self.yielded.emit(pending)
+                            pending, has_pending, last_emit = None, False, now
+                        if self.ctl.cancelled:
+                            gen.close()
+                            result = None
+                            break
+                except StopIteration as stop:
+                    result = stop.value
+            if has_pending:  # the last value always arrives, before finished
+                self.yielded.emit(pending)
+            self.finished.emit(result)
+        except BaseException as exc:  # noqa: BLE001 - a job's failure is reported, never a crash
+            if has_pending:
+                self.yielded.emit(pending)
+            traceback.print_exc()
+            self.errored.emit(error_message(exc))
+
+
+class Job(QObject):
+    """GUI-thread handle of one submitted job. Its signals are emitted on the GUI thread."""
+
+    yielded = Signal(object)
+    progress = Signal(int, int, str)  # done, total, message
+    finished = Signal(object)  # the job's return value (None when cancelled)
+    errored = Signal(str)  # a plain-words message
+    ended = Signal()  # after finished or errored, whichever happened
+
+    def __init__(self, core: _WorkerCore, thread: QThread, title: str = ""):
+        super().__init__()
+        self.title = title
+        self._core = core
+        self._thread = thread
+        self._done = False
+        self.error: str | None = None
+        self.result: Any = None
+        core.yielded.connect(self._on_yielded)
+        core.progress.connect(self._on_progress)
+        core.finished.connect(self._on_finished)
+        core.errored.connect(self._on_errored)
+
+    # --- commands (safe to call from the GUI thread at any time) ---
+    def cancel(self) -> None:
+        self._core.ctl.cancel_event.set()
+
+    def send(self, command: Any) -> None:
+        """Queue a command the job reads between steps (``ctl.commands()``)."""
+        self._core.ctl._put(command)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._core.ctl.cancelled
+
+    def is_running(self) -> bool:
+        return not self._done
+
+    def wait(self, timeout_ms: int = 10000) -> bool:
+        """Block until the thread has ended (used on shutdown only). True when it did."""
+        return self._thread.wait(timeout_ms) if _is_running(self._thread) else True
+
+    # --- slots: queued from the worker thread, so these run on the GUI thread ---
+    @Slot(object)
+    def _on_yielded(self, value: Any) -> None:
+        try:
+            self.yielded.emit(value)
+        finally:
+            self._core.delivered.set()
+
+    @Slot(int, int, str)
+    def _on_progress(self, done: int, total: int, message: str) -> None:
+        self.progress.emit(done, total, message)
+
+    @Slot(object)
+    def _on_finished(self, result: Any) -> None:
+        self.result = result
+        self._end()
+        self.finished.emit(result)
+        self.ended.emit()
+
+    @Slot(str)
+    def _on_errored(self, message: str) -> None:
+        self.error = message
+        self._end()
+        self.errored.emit(message)
+        self.ended.emit()
+
+    def _end(self) -> None:
+        self._done = True
+        self._thread.quit()
+        self._thread.wait()
+
+
+class Runner(QObject):
+    """Starts jobs on worker threads and stops them all on shutdown (``ctx.runner``)."""
+
+    job_started = Signal(object)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._jobs: list[tuple[Job, QThread, _WorkerCore]] = []
+
+    def submit(self, fn: Callable, *args, merge: Callable = keep_latest, max_rate: float = 30.0,
+               title: str = "", **kwargs) -> Job:
+        """Run ``fn(ctl, *args, **kwargs)`` on a new worker thread; returns its GUI-side ``Job``.
+
+        merge(pending, new) -> value: how to combine yielded values the GUI has not taken yet
+        (e.g. concatenate per-iteration rows so none is lost); max_rate: deliveries per second.
+        """
+        thread = QThread()
+        thread.setObjectName(f"visualdl-job-{title or getattr(fn, '__name__', 'job')}")
+        core = _WorkerCore(fn, args, kwargs, merge, max_rate)
+        core.moveToThread(thread)
+        job = Job(core, thread, title)
+        thread.started.connect(core.run)
+        job.ended.connect(self._forget_finished)
+        self._jobs.append((job, thread, core))
+        _THREADS.add(thread)
+        thread.start()
+        self.job_started.emit(job)
+        return job
+
+    def active_jobs(self) -> list[Job]:
+        return [job for job, _, _ in self._jobs if job.is_running()]
+
+    def shutdown(self, timeout_ms: int = 10000) -> bool:
+        """Cancel every job, then wait for the threads; True when all have stopped."""
+        for job, _, _ in self._jobs:
+            job.cancel()
+        ok = True
+        for _, thread, _ in self._jobs:
+            thread.quit()
+            ok = thread.wait(timeout_ms) and ok
+        self._jobs = [(j, t, c) for j, t, c in self._jobs if _is_running(t)]
+        return ok
+
+    @Slot()
+    def _forget_finished(self) -> None:
+        self._jobs = [(j, t, c) for j, t, c in self._jobs if j.is_running()]
