@@ -138,32 +138,46 @@ def test_forward_steps_are_topological_and_carry_the_numbers():
     f = _circuit()
     steps = ag.forward_steps(f)
     tr = ag.trace(f)
-    order = [tr.nodes[s.node].label for s in steps]
-    assert order[-1] == "f"
-    # every node comes after all of its inputs
-    position = {s.node: k for k, s in enumerate(steps)}
-    for src, dst, _ in tr.edges:
-        assert position[src] < position[dst]
-    q_step = steps[order.index("q")]
-    assert q_step.lines == ["q = x + y", "   = (-2) + 5", "   = 3"]
+    # one step per operation; inputs are given
+    assert [tr.nodes[s.node].label for s in steps] == ["q", "f"]
+    assert [s.node for s in steps] == [n.index for n in tr.nodes if n.kind == "op"]
+    for src, dst, _ in tr.edges:  # topological: every node comes after all of its inputs
+        assert src < dst
+    assert steps[0].lines == ["q = x + y", "   = (-2) + 5", "   = 3"]
+    assert steps[1].lines == ["f = q * z", "   = 3 * (-4)", "   = -12"]
 
 
 def test_backward_steps_are_reverse_topological_with_local_times_upstream():
     f = _circuit()
-    forward = [s.node for s in ag.forward_steps(f)]
-    steps = f.backward()
-    assert [s.node for s in steps] == forward[::-1]
     tr = ag.trace(f)
+    steps = f.backward()
+    assert [s.node for s in steps] == [n.index for n in reversed(tr.nodes)]
     labels = {n.index: n.label for n in tr.nodes}
+    assert labels[steps[0].node] == "f"
     q_step = next(s for s in steps if labels[s.node] == "q")
     # at q: local dq/dx = 1, upstream df/dq = z = -4, downstream -4 for x and y
     for j, local, upstream, downstream in q_step.parts:
         assert labels[j] in ("x", "y")
         assert (float(local), float(upstream), float(downstream)) == (1.0, -4.0, -4.0)
     assert "df/dx = local × upstream = 1 × (-4) = -4" in " ".join(q_step.lines)
+    # a node's step comes after the steps of every node that uses it
+    position = {s.node: k for k, s in enumerate(steps)}
+    for src, dst, _ in tr.edges:
+        assert position[dst] < position[src]
     # the last step knows every gradient
     final = steps[-1].grads
     assert {labels[k]: float(v) for k, v in final.items()} == {"f": 1, "q": -4, "z": 3, "x": -4, "y": -4}
+
+
+def test_constants_get_no_step():
+    x = Node(2.0, label="x")
+    f = 1 + x * 3
+    tr = ag.trace(f)
+    kinds = {n.index: n.kind for n in tr.nodes}
+    assert sorted(kinds.values()) == ["const", "const", "input", "op", "op"]
+    assert all(kinds[s.node] == "op" for s in ag.forward_steps(f))
+    assert all(kinds[s.node] != "const" for s in f.backward())
+    assert x.grad == 3.0
 
 
 def test_trace_lists_nodes_and_edges():

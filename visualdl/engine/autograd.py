@@ -340,27 +340,25 @@ def trace(root: Node) -> Trace:
 
 
 def forward_steps(root: Node) -> list[Step]:
-    """One step per node in topological order: inputs first, root last."""
+    """One step per operation in topological order (root last); inputs and constants are given."""
     order = topological_order(root)
     names = _names(order)
     steps = []
     for i, node in enumerate(order):
+        if node.kind != "op":
+            continue
         name = names[id(node)]
-        if node.kind == "input":
-            lines = [f"input {name} = {fmt(node.data)}"]
-        elif node.kind == "const":
-            lines = [f"constant {fmt(node.data)}"]
-        else:
-            args = [names[id(c)] for c in node._prev]
-            rule = _apply_formula(node.formula, args)
-            nums = _apply_formula(node.formula, [fmt(c.data, paren=True) for c in node._prev])
-            lines = [f"{name} = {rule}", f"   = {nums}", f"   = {fmt(node.data)}"]
-        steps.append(Step("forward", i, lines))
+        args = [names[id(c)] for c in node._prev]
+        rule = _apply_formula(node.formula, args)
+        nums = _apply_formula(node.formula, [fmt(c.data, paren=True) for c in node._prev])
+        steps.append(Step("forward", i, [f"{name} = {rule}", f"   = {nums}", f"   = {fmt(node.data)}"]))
     return steps
 
 
 def backward_steps(root: Node) -> list[Step]:
     """Run backprop from root and record it: one step per node in reverse topological order.
+
+    Constants get no step (nothing to learn); each input's step shows its total gradient.
 
     Resets all gradients first, seeds d(root)/d(root) = 1, then each node hands
     local x upstream to its inputs. A node's gradient is complete when its step
@@ -380,10 +378,10 @@ def backward_steps(root: Node) -> list[Step]:
         name = names[id(node)]
         upstream = node.grad.copy()
         parts = node._backward()
+        if node.kind == "const":
+            continue  # its gradient is computed by its consumer, but nothing uses it
         if node is root:
             lines = [f"start: d{out_name}/d{out_name} = 1"]
-        elif node.kind == "const":
-            lines = [f"constant {name}: nothing to learn, its gradient is not needed"]
         else:
             lines = [f"upstream d{out_name}/d{name} = {fmt(upstream)}"]
         recorded = []

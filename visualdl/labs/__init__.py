@@ -28,6 +28,7 @@ class LabSpec:
 
 
 LABS: list[LabSpec] = [
+    LabSpec("backprop", 4, "Backpropagation", "visualdl.labs.backprop:BackpropLab"),
 ]
 
 

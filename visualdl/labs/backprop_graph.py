@@ -1,0 +1,190 @@
+"""Qt drawing for the backprop lab: the expression graph and the training network as boxes.
+
+Both scenes are redrawn from scratch from plain data (a Trace + layout + GraphState,
+or a list of LayerBox): the graphs are tiny, and redrawing keeps the code obvious.
+No maths here.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
+
+from visualdl.engine.autograd import Trace, fmt
+from visualdl.labs.backprop_layout import GraphState, LayerBox
+
+VALUE_COLOR = QColor("#1b7a1b")  # forward values: green
+GRAD_COLOR = QColor("#c62828")  # gradients: red
+EDGE_COLOR = QColor("#607080")
+BOX_FILL = {"input": QColor("#e8f0fe"), "const": QColor("#f1f1f1"), "op": QColor("#ffffff"),
+            "layer": QColor("#ffffff"), "loss": QColor("#fdecea")}
+CURRENT_FILL = QColor("#fff4c2")
+CURRENT_PEN = QColor("#f57c00")
+OP_SYMBOLS = {"*": "×", "/": "÷", "-": "−", "neg": "−(·)", "sigmoid": "σ", "sum": "Σ", "@": "@ (matmul)"}
+
+PAD = 8.0
+COLUMN_GAP = 70.0
+ROW_GAP = 26.0
+
+
+def _font(bold=False, size=10, mono=False) -> QFont:
+    font = QFont("DejaVu Sans Mono" if mono else "DejaVu Sans", size)
+    font.setBold(bold)
+    return font
+
+
+def _lines(value, prefix: str = "") -> list[str]:
+    """A value as display lines: a matrix shows one row per line."""
+    text = fmt(value)
+    if getattr(value, "ndim", 0) == 2:
+        rows = [fmt(row) for row in value]
+        return [f"{prefix}{rows[0]}"] + [f"{' ' * len(prefix)}{r}" for r in rows[1:]]
+    return [f"{prefix}{text}"]
+
+
+class _Box:
+    """Text lines (with colours) measured into a width/height before being placed."""
+
+    def __init__(self, parts: list[tuple[str, QFont, QColor]]):
+        self.parts = parts
+        self.width = max(QFontMetricsF(f).horizontalAdvance(t) for t, f, _ in parts) + 2 * PAD
+        self.height = sum(QFontMetricsF(f).height() for _, f, _ in parts) + 2 * PAD
+
+    def draw(self, scene: QGraphicsScene, x: float, y: float, fill: QColor, pen: QPen, radius=8.0):
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(x, y, self.width, self.height), radius, radius)
+        scene.addPath(path, pen, QBrush(fill))
+        ty = y + PAD
+        for text, font, color in self.parts:
+            item = scene.addSimpleText(text, font)
+            item.setBrush(QBrush(color))
+            item.setPos(x + PAD, ty)
+            ty += QFontMetricsF(font).height()
+
+
+def _arrow(scene: QGraphicsScene, start: QPointF, end: QPointF, color: QColor = EDGE_COLOR) -> None:
+    path = QPainterPath(start)
+    dx = max(30.0, (end.x() - start.x()) / 2)
+    path.cubicTo(QPointF(start.x() + dx, start.y()), QPointF(end.x() - dx, end.y()), end)
+    pen = QPen(color, 1.6)
+    scene.addPath(path, pen)
+    head = QPolygonF([end, QPointF(end.x() - 9, end.y() - 4.5), QPointF(end.x() - 9, end.y() + 4.5)])
+    scene.addPolygon(head, QPen(color), QBrush(color))
+
+
+class ExpressionGraphScene(QGraphicsScene):
+    """The computational graph: one box per node with its value (green) and gradient (red)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setBackgroundBrush(QBrush(Qt.GlobalColor.white))
+        self.node_rects: dict[int, QRectF] = {}  # for tests and hit checks
+        self.current_node: int | None = None
+
+    def show_graph(self, trace: Trace, positions: dict, state: GraphState, output_name: str = "f") -> None:
+        self.clear()
+        self.node_rects = {}
+        self.current_node = state.current.node if state.current is not None else None
+        boxes = {n.index: self._node_box(n, state, output_name) for n in trace.nodes}
+        ncols = max((c for c, _ in positions.values()), default=0) + 1
+        col_width = [max((boxes[i].width for i, (c, _) in positions.items() if c == col), default=0)
+                     for col in range(ncols)]
+        col_x = [sum(col_width[:c]) + COLUMN_GAP * c for c in range(ncols)]
+        row_height = max((b.height for b in boxes.values()), default=40) + ROW_GAP
+        for n in trace.nodes:
+            col, row = positions[n.index]
+            box = boxes[n.index]
+            x = col_x[col] + (col_width[col] - box.width)  # right-align so edges into a column are short
+            y = row * row_height + (row_height - box.height) / 2
+            self.node_rects[n.index] = QRectF(x, y, box.width, box.height)
+        for src, dst, _ in trace.edges:
+            a, b = self.node_rects[src], self.node_rects[dst]
+            _arrow(self, QPointF(a.right(), a.center().y()), QPointF(b.left(), b.center().y()))
+        for n in trace.nodes:
+            r = self.node_rects[n.index]
+            current = n.index == self.current_node
+            fill = CURRENT_FILL if current else BOX_FILL[n.kind]
+            pen = QPen(CURRENT_PEN, 3.0) if current else QPen(QColor("#90a0b0"), 1.2)
+            boxes[n.index].draw(self, r.x(), r.y(), fill, pen, radius=4.0 if n.kind == "const" else 8.0)
+        self._legend(output_name)
+        self.setSceneRect(self.itemsBoundingRect().adjusted(-12, -12, 12, 12))
+
+    def _node_box(self, node, state: GraphState, output_name: str) -> _Box:
+        value_font, head_font = _font(mono=True), _font(bold=True)
+        if node.kind == "const":
+            return _Box([(fmt(node.value), value_font, QColor("#555555"))])
+        if node.kind == "input":
+            parts = [(node.label, head_font, QColor("#0b3d91"))]
+        else:
+            parts = [(f"{node.label} = {OP_SYMBOLS.get(node.op, node.op)}", head_font, QColor("#202020"))]
+        if node.index in state.values:
+            parts += [(t, value_font, VALUE_COLOR) for t in _lines(state.values[node.index])]
+        else:
+            parts.append(("?", value_font, QColor("#a0a0a0")))
+        if node.index in state.grads:
+            parts += [(t, value_font, GRAD_COLOR) for t in _lines(state.grads[node.index], "∂ ")]
+        return _Box(parts)
+
+    def _legend(self, output_name: str) -> None:
+        rect = self.itemsBoundingRect()
+        y = rect.top() - 28
+        value = self.addSimpleText("value (forward)", _font(size=9))
+        value.setBrush(QBrush(VALUE_COLOR))
+        value.setPos(rect.left(), y)
+        grad = self.addSimpleText(f"∂ gradient d{output_name}/d(node) (backward)", _font(size=9))
+        grad.setBrush(QBrush(GRAD_COLOR))
+        grad.setPos(rect.left() + value.boundingRect().width() + 24, y)
+
+
+class NetworkGraphScene(QGraphicsScene):
+    """The training dashboard's network: input -> layers -> loss, one box per layer."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setBackgroundBrush(QBrush(Qt.GlobalColor.white))
+        self.box_count = 0
+
+    def show_boxes(self, boxes: list[LayerBox], empty_message: str) -> None:
+        self.clear()
+        self.box_count = len(boxes)
+        if not boxes:
+            self.addSimpleText(empty_message, _font(size=11)).setBrush(QBrush(QColor("#555555")))
+            self.setSceneRect(self.itemsBoundingRect().adjusted(-12, -12, 12, 12))
+            return
+        drawn = [_Box([(b.title, _font(bold=True), QColor("#202020"))]
+                      + [(line, _font(mono=True, size=9), QColor("#303030")) for line in b.lines]) for b in boxes]
+        height = max(d.height for d in drawn)
+        x, prev = 0.0, None
+        for box, d in zip(boxes, drawn):
+            if prev is not None:
+                _arrow(self, QPointF(prev, height / 2), QPointF(x, height / 2))
+            d.height = height
+            d.draw(self, x, 0.0, BOX_FILL[box.kind], QPen(QColor("#90a0b0"), 1.2))
+            prev = x + d.width
+            x += d.width + 40
+        self.setSceneRect(self.itemsBoundingRect().adjusted(-12, -12, 12, 12))
+
+
+class GraphView(QGraphicsView):
+    """A view that keeps the whole scene visible (scaled down, never up past 1.5x)."""
+
+    def __init__(self, scene: QGraphicsScene, parent=None):
+        super().__init__(scene, parent)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        scene.changed.connect(self._on_scene_change)
+
+    def _on_scene_change(self, _regions=None) -> None:
+        self.fit()
+
+    def fit(self) -> None:
+        rect = self.scene().sceneRect()
+        if rect.isEmpty():
+            return
+        self.resetTransform()
+        scale = min(self.viewport().width() / rect.width(), self.viewport().height() / rect.height(), 1.5)
+        self.scale(scale, scale)
+        self.centerOn(rect.center())
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self.fit()
