@@ -1,0 +1,658 @@
+"""Neural-network layers in NumPy: forward, backward, params, grads.
+
+Every layer has
+    forward(x, train=True) -> y     caches what backward needs
+    backward(dy) -> dx              fills self.grads (same keys as self.params)
+Calling backward twice after one forward recomputes, it does not accumulate:
+self.grads always holds the gradient of the last backward call.
+
+Shapes follow the course: vectors (N, D), images (N, C, H, W).
+
+Memory layout (why the code transposes): inside a network, image
+activations are *stored* with the batch innermost, as a (C, H, W, N) array,
+and handed between layers as the transposed (N, C, H, W) view of it. The
+im2col copies, col2im additions and pooling then run over N contiguous
+values at a time, which measured 1.6-2.5x faster than channel-major
+storage. The layers accept any layout (a plain NCHW array works) and give
+the same numbers; only the speed differs. Vector activations are likewise
+stored (D, N) and handed on as the (N, D) view.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from . import _parallel
+from .init import initialize
+
+
+def _dtype(dtype):
+    dt = np.dtype(dtype)
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"Layers compute in float32 or float64, not {dt}")
+    return dt
+
+
+def _as(x, dtype):
+    x = np.asarray(x)
+    return x if x.dtype == dtype else x.astype(dtype)
+
+
+def _fm(x):
+    """Feature-major view: (N, D) -> (D, N); (N, C, H, W) -> (C, H, W, N)."""
+    return x.T if x.ndim == 2 else x.transpose(1, 2, 3, 0)
+
+
+def _bm(a):
+    """Inverse of _fm: back to the batch-first interface view."""
+    return a.T if a.ndim == 2 else a.transpose(3, 0, 1, 2)
+
+
+def _out_size(size, k, stride, pad, what, axis):
+    """Output length along one axis: (size - k + 2*pad) / stride + 1, which must be a whole number."""
+    span = size - k + 2 * pad
+    if k < 1 or stride < 1 or pad < 0:
+        raise ValueError(f"{what}: invalid geometry kernel {k}, stride {stride}, padding {pad}")
+    if span < 0:
+        raise ValueError(
+            f"{what}: the {k}x{k} window does not fit the input {axis} {size} with padding {pad} "
+            f"({size} - {k} + 2*{pad} = {span} < 0)")
+    if span % stride:
+        raise ValueError(
+            f"{what}: input {axis} {size}, window {k}, stride {stride}, padding {pad}: "
+            f"({size} - {k} + 2*{pad}) / {stride} + 1 is not an integer")
+    return span // stride + 1
+
+
+class Layer:
+    """Base class: no parameters, shape unchanged."""
+
+    def __init__(self, dtype=np.float32):
+        self.dtype = _dtype(dtype)
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        # Sequential switches this off on its first layer: the gradient with
+        # respect to the data is never used in training and costs a full pass.
+        self.need_input_grad = True
+
+    def forward(self, x, train=True):
+        raise NotImplementedError
+
+    def backward(self, dy):
+        raise NotImplementedError
+
+    def output_shape(self, input_shape):
+        """input_shape without the batch axis -> output shape without the batch axis."""
+        return tuple(input_shape)
+
+    def num_params(self) -> int:
+        return int(sum(p.size for p in self.params.values()))
+
+    def describe(self) -> str:
+        return type(self).__name__ + "()"
+
+    def __repr__(self):
+        return self.describe()
+
+
+# ---------------------------------------------------------------- affine
+
+
+class Linear(Layer):
+    """Fully connected: y = x W^T + b, i.e. f(x) = Wx + b for each row x.
+
+    x: (N, D) -> y: (N, M); W: (M, D) = (out_features, in_features); b: (M,)
+    """
+
+    def __init__(self, in_features, out_features, *, init="kaiming", std=0.01, rng=None,
+                 dtype=np.float32):
+        super().__init__(dtype)
+        if in_features < 1 or out_features < 1:
+            raise ValueError(f"Linear needs positive sizes, got {in_features} -> {out_features}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        W = np.empty((self.out_features, self.in_features), self.dtype)
+        self.params = {"W": initialize(W, init, std, rng), "b": np.zeros(self.out_features, self.dtype)}
+
+    def forward(self, x, train=True):
+        x = _as(x, self.dtype)
+        if x.ndim != 2 or x.shape[1] != self.in_features:
+            raise ValueError(f"Linear expects input (N, {self.in_features}), got {x.shape}")
+        self.x = x
+        # (M, D) @ (D, N): the result is stored (M, N), batch innermost.
+        yT = self.params["W"] @ x.T
+        yT += self.params["b"][:, None]
+        return yT.T
+
+    def backward(self, dy):
+        x, W = self.x, self.params["W"]
+        self.grads = {"W": dy.T @ x, "b": dy.sum(axis=0)}
+        if not self.need_input_grad:
+            return None
+        return (W.T @ dy.T).T  # (D, N) storage, handed on as (N, D)
+
+    def output_shape(self, input_shape):
+        if tuple(input_shape) != (self.in_features,):
+            raise ValueError(f"Linear expects input ({self.in_features},), got {tuple(input_shape)}")
+        return (self.out_features,)
+
+    def describe(self):
+        return f"Linear({self.in_features} -> {self.out_features})"
+
+
+# ---------------------------------------------------------------- convolution
+
+
+def _windows(a, k, stride, Ho, Wo):
+    """All k x k windows of a (C, H, W, N) array as a (C, k, k, Ho, Wo, N) view (no copy)."""
+    sc, sh, sw, sn = a.strides
+    C, N = a.shape[0], a.shape[3]
+    return as_strided(a, (C, k, k, Ho, Wo, N), (sc, sh, sw, sh * stride, sw * stride, sn),
+                      writeable=False)
+
+
+class Conv2D(Layer):
+    """2-D convolution (cross-correlation, as in the course) via im2col and one matrix product.
+
+    x: (N, C, H, W) -> y: (N, F, H', W'), H' = (H - k + 2*pad) / stride + 1
+    W: (F, C, k, k); b: (F,)
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, *,
+                 init="kaiming", std=0.01, rng=None, dtype=np.float32):
+        super().__init__(dtype)
+        if min(in_channels, out_channels, kernel_size, stride) < 1 or padding < 0:
+            raise ValueError(
+                f"Conv2D: invalid sizes in_channels={in_channels}, out_channels={out_channels}, "
+                f"kernel_size={kernel_size}, stride={stride}, padding={padding}")
+        self.C, self.F = int(in_channels), int(out_channels)
+        self.k, self.stride, self.pad = int(kernel_size), int(stride), int(padding)
+        W = np.empty((self.F, self.C, self.k, self.k), self.dtype)
+        self.params = {"W": initialize(W, init, std, rng), "b": np.zeros(self.F, self.dtype)}
+
+    def _geometry(self, H, W):
+        Ho = _out_size(H, self.k, self.stride, self.pad, "Conv2D", "height")
+        Wo = _out_size(W, self.k, self.stride, self.pad, "Conv2D", "width")
+        return Ho, Wo
+
+    def output_shape(self, input_shape):
+        C, H, W = input_shape
+        if C != self.C:
+            raise ValueError(f"Conv2D expects {self.C} input channels, got {C}")
+        return (self.F, *self._geometry(H, W))
+
+    def forward(self, x, train=True):
+        x = _as(x, self.dtype)
+        if x.ndim != 4 or x.shape[1] != self.C:
+            raise ValueError(f"Conv2D expects input (N, {self.C}, H, W), got {x.shape}")
+        N, C, H, W = x.shape
+        Ho, Wo = self._geometry(H, W)
+        k, s, p = self.k, self.stride, self.pad
+        xt = _fm(x)  # (C, H, W, N); contiguous when x came from a previous layer
+        if p:
+            xp = np.zeros((C, H + 2 * p, W + 2 * p, N), self.dtype)
+
+            def pad_copy(a, b):
+                xp[a:b, p:p + H, p:p + W] = xt[a:b]
+
+            _parallel.split_run(pad_copy, C, xt.size)
+        else:
+            xp = xt
+        win = _windows(xp, k, s, Ho, Wo)
+        cols = np.empty((C, k, k, Ho, Wo, N), self.dtype)
+
+        def copy_rows(a, b):
+            cols[:, :, :, a:b] = win[:, :, :, a:b]
+
+        _parallel.split_run(copy_rows, Ho, cols.size)
+        cols = cols.reshape(C * k * k, Ho * Wo * N)
+        self.cols, self.x_shape = cols, x.shape
+        y = self.params["W"].reshape(self.F, -1) @ cols  # (F, Ho*Wo*N): batch innermost
+        y += self.params["b"][:, None]
+        return _bm(y.reshape(self.F, Ho, Wo, N))
+
+    def backward(self, dy):
+        N, C, H, W = self.x_shape
+        k, s, p, F = self.k, self.stride, self.pad, self.F
+        Ho, Wo = dy.shape[2], dy.shape[3]
+        dy2 = _fm(dy).reshape(F, Ho * Wo * N)  # a view when dy is stored batch-innermost
+        Wm = self.params["W"].reshape(F, -1)
+        self.grads = {"W": (dy2 @ self.cols.T).reshape(self.params["W"].shape), "b": dy2.sum(axis=1)}
+        if not self.need_input_grad:
+            return None
+        dcols = (Wm.T @ dy2).reshape(C, k, k, Ho, Wo, N)
+        dxp = np.zeros((C, H + 2 * p, W + 2 * p, N), self.dtype)
+
+        def col2im(a, b):
+            # Each window position (i, j) adds its gradient back onto a strided slice.
+            for i in range(k):
+                for j in range(k):
+                    dxp[a:b, i:i + s * Ho:s, j:j + s * Wo:s] += dcols[a:b, i, j]
+
+        _parallel.split_run(col2im, C, dcols.size)
+        return _bm(dxp[:, p:p + H, p:p + W] if p else dxp)
+
+    def describe(self):
+        return (f"Conv2D({self.C} -> {self.F}, {self.k}x{self.k}, stride {self.stride}, "
+                f"pad {self.pad})")
+
+
+# ---------------------------------------------------------------- pooling
+
+
+class _Pool2D(Layer):
+    kind = "pool"
+
+    def __init__(self, size=2, stride=2, *, dtype=np.float32):
+        super().__init__(dtype)
+        if size < 1 or stride < 1:
+            raise ValueError(f"{type(self).__name__}: invalid size {size} or stride {stride}")
+        self.size, self.stride = int(size), int(stride)
+
+    def _geometry(self, H, W):
+        name = type(self).__name__
+        return (_out_size(H, self.size, self.stride, 0, name, "height"),
+                _out_size(W, self.size, self.stride, 0, name, "width"))
+
+    def output_shape(self, input_shape):
+        C, H, W = input_shape
+        return (C, *self._geometry(H, W))
+
+    def _views(self, a, Ho, Wo):
+        """The size*size strided views a[:, i::stride, j::stride] of a (C, H, W, N) array."""
+        s = self.stride
+        return [(i, j, a[:, i:i + s * (Ho - 1) + 1:s, j:j + s * (Wo - 1) + 1:s])
+                for i in range(self.size) for j in range(self.size)]
+
+    def describe(self):
+        return f"{type(self).__name__}({self.size}x{self.size}, stride {self.stride})"
+
+
+class MaxPool2D(_Pool2D):
+    """Max pooling. x: (N, C, H, W) -> (N, C, H', W'), H' = (H - size) / stride + 1.
+
+    The gradient goes to the first maximum of each window (row-major order).
+    """
+
+    def forward(self, x, train=True):
+        x = _as(x, self.dtype)
+        N, C, H, W = x.shape
+        Ho, Wo = self._geometry(H, W)
+        xt = _fm(x)
+        out = np.empty((C, Ho, Wo, N), self.dtype)
+        arg = np.empty((C, Ho, Wo, N), np.uint8)  # which window element won
+        views = self._views(xt, Ho, Wo)
+
+        def run(a, b):
+            o, g = out[a:b], arg[a:b]
+            o[...] = views[0][2][a:b]
+            g[...] = 0
+            for code, (_, _, v) in enumerate(views[1:], start=1):
+                v = v[a:b]
+                # strictly greater: ties keep the earlier element
+                np.copyto(g, code, where=v > o)
+                np.maximum(o, v, out=o)
+
+        _parallel.split_run(run, C, out.size * len(views))
+        self.arg, self.x_shape = arg, x.shape
+        return _bm(out)
+
+    def backward(self, dy):
+        N, C, H, W = self.x_shape
+        Ho, Wo = dy.shape[2], dy.shape[3]
+        dyt = _fm(dy)
+        overlap = self.stride < self.size
+        covered = self.stride == self.size and Ho * self.size == H and Wo * self.size == W
+        dxt = np.empty((C, H, W, N), self.dtype) if covered else np.zeros((C, H, W, N), self.dtype)
+        views = self._views(dxt, Ho, Wo)
+        arg = self.arg
+
+        def run(a, b):
+            for code, (_, _, v) in enumerate(views):
+                if overlap:
+                    v[a:b] += dyt[a:b] * (arg[a:b] == code)
+                else:
+                    np.multiply(dyt[a:b], arg[a:b] == code, out=v[a:b])
+
+        _parallel.split_run(run, C, dxt.size * 2)
+        return _bm(dxt)
+
+
+class AvgPool2D(_Pool2D):
+    """Average pooling. x: (N, C, H, W) -> (N, C, H', W'), H' = (H - size) / stride + 1."""
+
+    def forward(self, x, train=True):
+        x = _as(x, self.dtype)
+        N, C, H, W = x.shape
+        Ho, Wo = self._geometry(H, W)
+        views = self._views(_fm(x), Ho, Wo)
+        out = np.zeros((C, Ho, Wo, N), self.dtype)
+
+        def run(a, b):
+            for _, _, v in views:
+                out[a:b] += v[a:b]
+            out[a:b] *= 1.0 / len(views)
+
+        _parallel.split_run(run, C, out.size * len(views))
+        self.x_shape = x.shape
+        return _bm(out)
+
+    def backward(self, dy):
+        N, C, H, W = self.x_shape
+        Ho, Wo = dy.shape[2], dy.shape[3]
+        dyt = _fm(dy) * (1.0 / (self.size * self.size))
+        dxt = np.zeros((C, H, W, N), self.dtype)
+        views = self._views(dxt, Ho, Wo)
+
+        def run(a, b):
+            for _, _, v in views:
+                v[a:b] += dyt[a:b]
+
+        _parallel.split_run(run, C, dxt.size * 2)
+        return _bm(dxt)
+
+
+# ---------------------------------------------------------------- activations
+
+
+class ReLU(Layer):
+    """y = max(0, x). The derivative at exactly 0 is taken as 0."""
+
+    def forward(self, x, train=True):
+        x = _as(x, self.dtype)
+        y = np.empty_like(x)  # same memory layout as x
+        yf, xf = _fm(y), _fm(x)
+        _parallel.split_run(lambda a, b: np.maximum(xf[a:b], 0, out=yf[a:b]), len(xf), x.size)
+        self.y = y
+        return y
+
+    def backward(self, dy):
+        y = self.y
+        dx = np.empty_like(y)
+        dxf, yf, dyf = _fm(dx), _fm(y), _fm(dy)
+        # d * (y > 0) is ~5x faster than np.where(y > 0, d, 0)
+        _parallel.split_run(lambda a, b: np.multiply(dyf[a:b], yf[a:b] > 0, out=dxf[a:b]),
+                            len(dxf), y.size)
+        return dx
+
+
+class LeakyReLU(Layer):
+    """y = x for x > 0, slope * x otherwise."""
+
+    def __init__(self, slope=0.01, *, dtype=np.float32):
+        super().__init__(dtype)
+        self.slope = float(slope)
+
+    def forward(self, x, train=True):
+        self.x = x = _as(x, self.dtype)
+        return np.where(x > 0, x, x * self.dtype.type(self.slope))
+
+    def backward(self, dy):
+        return dy * np.where(self.x > 0, self.dtype.type(1), self.dtype.type(self.slope))
+
+    def describe(self):
+        return f"LeakyReLU(slope {self.slope:g})"
+
+
+class ELU(Layer):
+    """y = x for x > 0, alpha * (exp(x) - 1) otherwise."""
+
+    def __init__(self, alpha=1.0, *, dtype=np.float32):
+        super().__init__(dtype)
+        self.alpha = float(alpha)
+
+    def forward(self, x, train=True):
+        self.x = x = _as(x, self.dtype)
+        a = self.dtype.type(self.alpha)
+        # exp of the non-positive part only: no overflow for large x
+        self.y = np.where(x > 0, x, a * np.expm1(np.minimum(x, 0)))
+        return self.y
+
+    def backward(self, dy):
+        a = self.dtype.type(self.alpha)
+        return dy * np.where(self.x > 0, self.dtype.type(1), self.y + a)
+
+    def describe(self):
+        return f"ELU(alpha {self.alpha:g})"
+
+
+class Sigmoid(Layer):
+    """y = 1 / (1 + exp(-x)), computed as (1 + tanh(x/2)) / 2 so it never overflows."""
+
+    def forward(self, x, train=True):
+        x = _as(x, self.dtype)
+        self.y = 0.5 * (1 + np.tanh(0.5 * x))
+        return self.y
+
+    def backward(self, dy):
+        return dy * self.y * (1 - self.y)
+
+
+class Tanh(Layer):
+    """y = tanh(x); dy/dx = 1 - y^2."""
+
+    def forward(self, x, train=True):
+        self.y = np.tanh(_as(x, self.dtype))
+        return self.y
+
+    def backward(self, dy):
+        return dy * (1 - self.y * self.y)
+
+
+# ---------------------------------------------------------------- normalization, dropout, reshape
+
+
+class BatchNorm(Layer):
+    """Batch normalization over the batch (and, for images, every pixel) of each feature.
+
+    x: (N, D) or (N, C, H, W) -> same shape; gamma, beta: (D,) or (C,)
+    train=True: normalize with this batch's mean and (biased) variance and update
+        running = momentum * running + (1 - momentum) * batch
+    train=False: normalize with the running statistics.
+    """
+
+    def __init__(self, num_features, *, momentum=0.9, eps=1e-5, dtype=np.float32):
+        super().__init__(dtype)
+        self.D = int(num_features)
+        self.momentum, self.eps = float(momentum), float(eps)
+        self.params = {"gamma": np.ones(self.D, self.dtype), "beta": np.zeros(self.D, self.dtype)}
+        self.running_mean = np.zeros(self.D, self.dtype)
+        self.running_var = np.ones(self.D, self.dtype)
+
+    def output_shape(self, input_shape):
+        if input_shape[0] != self.D:
+            raise ValueError(f"BatchNorm expects {self.D} features, got input {tuple(input_shape)}")
+        return tuple(input_shape)
+
+    def forward(self, x, train=True):
+        x = _as(x, self.dtype)
+        if x.ndim not in (2, 4) or x.shape[1] != self.D:
+            raise ValueError(f"BatchNorm expects (N, {self.D}) or (N, {self.D}, H, W), got {x.shape}")
+        xt = _fm(x)
+        x2 = xt.reshape(self.D, -1)  # (features, samples): a view for batch-innermost storage
+        gamma, beta = self.params["gamma"][:, None], self.params["beta"][:, None]
+        if train:
+            if x2.shape[1] < 2:
+                raise ValueError("BatchNorm in training needs more than one value per feature")
+            mean = x2.mean(axis=1)
+            xc = x2 - mean[:, None]
+            var = np.mean(xc * xc, axis=1)
+            m = self.momentum
+            self.running_mean = (m * self.running_mean + (1 - m) * mean).astype(self.dtype)
+            self.running_var = (m * self.running_var + (1 - m) * var).astype(self.dtype)
+            inv_std = 1.0 / np.sqrt(var + self.eps)
+            xhat = xc * inv_std[:, None]
+            self.xhat, self.inv_std, self.shape_t = xhat, inv_std, xt.shape
+        else:
+            inv_std = 1.0 / np.sqrt(self.running_var + self.eps)
+            xhat = (x2 - self.running_mean[:, None]) * inv_std[:, None]
+        y2 = xhat * gamma + beta
+        return _bm(y2.reshape(xt.shape))
+
+    def backward(self, dy):
+        xhat, inv_std = self.xhat, self.inv_std
+        dy2 = _fm(dy).reshape(self.D, -1)
+        M = dy2.shape[1]
+        dbeta = dy2.sum(axis=1)
+        dgamma = (dy2 * xhat).sum(axis=1)
+        self.grads = {"gamma": dgamma, "beta": dbeta}
+        if not self.need_input_grad:
+            return None
+        g = (self.params["gamma"] * inv_std / M)[:, None]
+        # compact form of the chain rule through mean and variance
+        dx2 = g * (M * dy2 - dbeta[:, None] - xhat * dgamma[:, None])
+        return _bm(dx2.reshape(self.shape_t))
+
+    def describe(self):
+        return f"BatchNorm({self.D})"
+
+
+class Dropout(Layer):
+    """Inverted dropout: p is the probability of DROPPING a unit (as in PyTorch).
+
+    train=True: y = x * mask / (1 - p), mask ~ Bernoulli(1 - p), so E[y] = x.
+    train=False: y = x (identity).
+    """
+
+    def __init__(self, p=0.5, *, seed=None, dtype=np.float32):
+        super().__init__(dtype)
+        if not 0 <= p < 1:
+            raise ValueError(f"Invalid dropout probability: {p} (must be in [0, 1))")
+        self.p = float(p)
+        self.rng = np.random.default_rng(seed)
+
+    def forward(self, x, train=True):
+        x = _as(x, self.dtype)
+        if not train or self.p == 0:
+            self.mask = None
+            return x
+        xt = _fm(x)  # draw the mask in the storage order of x, so the product keeps it
+        keep = self.rng.random(xt.shape, dtype=self.dtype) >= self.p
+        self.mask = _bm(keep * self.dtype.type(1.0 / (1.0 - self.p)))
+        return x * self.mask
+
+    def backward(self, dy):
+        return dy if self.mask is None else dy * self.mask
+
+    def describe(self):
+        return f"Dropout(p {self.p:g})"
+
+
+class Flatten(Layer):
+    """(N, C, H, W) -> (N, C*H*W), features in C, H, W order (as NCHW reshape)."""
+
+    def forward(self, x, train=True):
+        x = _as(x, self.dtype)
+        self.x_shape = x.shape
+        N = x.shape[0]
+        if x.flags.c_contiguous:
+            return x.reshape(N, -1)
+        # batch-innermost storage: (C, H, W, N) -> (D, N) is free, hand on its (N, D) view
+        return _fm(x).reshape(-1, N).T
+
+    def backward(self, dy):
+        N = dy.shape[0]
+        if dy.T.flags.c_contiguous:
+            return _bm(dy.T.reshape(*self.x_shape[1:], N))
+        return dy.reshape(self.x_shape)
+
+    def output_shape(self, input_shape):
+        return (int(np.prod(input_shape)),)
+
+
+# ---------------------------------------------------------------- container
+
+
+class Sequential(Layer):
+    """Layers applied in order.
+
+    .layers             the layers
+    .activations        outputs of each layer from the last forward (references, not copies)
+    named_params()      {"0.W": W of layer 0, ...} (the live arrays)
+    named_grads()       same keys, gradients of the last backward
+    summary(input_shape) one readable row per layer
+    backward(dy, input_grad=None): the first layer's input gradient is only
+        computed (and returned) when asked for (input_grad=True, or
+        need_input_grad set on the Sequential); training never needs it.
+    """
+
+    def __init__(self, *layers):
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = tuple(layers[0])
+        dtypes = {layer.dtype for layer in layers}
+        if len(dtypes) > 1:
+            raise ValueError(f"All layers of a Sequential must share one dtype, got {sorted(map(str, dtypes))}")
+        super().__init__(dtypes.pop() if dtypes else np.float32)
+        self.layers = list(layers)
+        self.activations: list[np.ndarray] = []
+        self.need_input_grad = False  # training never needs the gradient w.r.t. the data
+
+    @property
+    def params(self):
+        return self.named_params()
+
+    @params.setter
+    def params(self, value):  # the base class assigns {}; the real params live in the layers
+        pass
+
+    @property
+    def grads(self):
+        return self.named_grads()
+
+    @grads.setter
+    def grads(self, value):
+        pass
+
+    def named_params(self) -> dict[str, np.ndarray]:
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
+
+    def named_grads(self) -> dict[str, np.ndarray]:
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
+
+    def forward(self, x, train=True):
+        acts = []
+        for layer in self.layers:
+            x = layer.forward(x, train)
+            acts.append(x)
+        self.activations = acts
+        return x
+
+    def backward(self, dy, input_grad=None):
+        """dy: gradient of the loss w.r.t. the output. Fills every layer's grads.
+
+        Returns dx (gradient w.r.t. the input) when input_grad (default:
+        self.need_input_grad, False for a Sequential) is true, else None.
+        """
+        if input_grad is None:
+            input_grad = self.need_input_grad
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[i]
+            layer.need_input_grad = i > 0 or input_grad
+            dy = layer.backward(dy)
+        return dy if input_grad else None
+
+    def output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self.layers:
+            shape = layer.output_shape(shape)
+        return shape
+
+    def summary(self, input_shape) -> list[dict]:
+        """One dict per layer: index, name (readable), type, output_shape (no batch axis), params (count).
+
+        Raises ValueError naming the layer whose geometry does not fit.
+        """
+        rows, shape = [], tuple(input_shape)
+        for i, layer in enumerate(self.layers):
+            try:
+                shape = layer.output_shape(shape)
+            except ValueError as e:
+                raise ValueError(f"layer {i} ({layer.describe()}): {e}") from None
+            rows.append({"index": i, "name": layer.describe(), "type": type(layer).__name__,
+                         "output_shape": tuple(int(d) for d in shape), "params": layer.num_params()})
+        return rows
+
+    def num_params(self) -> int:
+        return sum(layer.num_params() for layer in self.layers)
+
+    def describe(self):
+        return "Sequential(" + ", ".join(layer.describe() for layer in self.layers) + ")"
