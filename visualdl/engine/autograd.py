@@ -382,6 +382,8 @@ def backward_steps(root: Node) -> list[Step]:
             continue  # its gradient is computed by its consumer, but nothing uses it
         if node is root:
             lines = [f"start: d{out_name}/d{out_name} = 1"]
+        elif node.kind == "input":
+            lines = []
         else:
             lines = [f"upstream d{out_name}/d{name} = {fmt(upstream)}"]
         recorded = []
@@ -395,14 +397,19 @@ def backward_steps(root: Node) -> list[Step]:
             if isinstance(part.local, str):
                 args = [names[id(c)] for c in node._prev]
                 rule = part.local.format(up=f"d{out_name}/d{name}", a=args[0], b=args[-1])
-                lines.append(f"d{out_name}/d{cname} = {rule} = {fmt(part.downstream)}")
+                lines += ["", f"{cname}: d{out_name}/d{cname} = {rule}", f"      = {fmt(part.downstream)}"]
             else:
-                lines.append(f"local d{name}/d{cname} = {fmt(part.local)}")
-                lines.append(f"   d{out_name}/d{cname} = local × upstream = {fmt(part.local, paren=True)} × "
-                             f"{fmt(upstream, paren=True)} = {fmt(part.downstream)}")
-        if node.kind == "input":
-            lines.append(f"total d{out_name}/d{name} = {fmt(node.grad)}"
-                         + ("  (sum over its uses)" if _uses(order, node) > 1 else ""))
+                pad = " " * (len(cname) + 2)
+                times = "×" if np.ndim(part.local) == 0 and upstream.ndim == 0 else "⊙"  # ⊙: element-wise
+                lines += ["", f"{cname}: local d{name}/d{cname} = {fmt(part.local)}",
+                          f"{pad}d{out_name}/d{cname} = local {times} upstream",
+                          f"{pad}   = {fmt(part.local, paren=True)} {times} {fmt(upstream, paren=True)}",
+                          f"{pad}   = {fmt(part.downstream)}"]
+        if node.kind == "input" and node is not root:
+            uses = _uses(order, node)
+            lines.append(f"total d{out_name}/d{name} = {fmt(node.grad)}")
+            lines.append(f"   (the sum of what its {uses} uses sent back)" if uses > 1
+                         else "   (an input: this gradient is final)")
         steps.append(Step("backward", i, lines, recorded, {k: v.copy() for k, v in known.items()}))
     return steps
 

@@ -126,7 +126,7 @@ class BackpropLab(QWidget):
         split.addWidget(side)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
-        split.setSizes([900, 360])
+        split.setSizes([880, 400])
 
         tab = QWidget()
         layout = QVBoxLayout(tab)
