@@ -287,3 +287,29 @@ def test_network_tab_follows_the_training_snapshot(lab):
     texts = _scene_texts(lab.net_scene)
     assert "Linear(2 -> 100)" in texts and "softmax loss" in texts
     assert "iteration 7" in lab.net_title.text()
+
+
+def test_run_menu_hooks_step_play_and_reset(lab, qtbot):
+    lab.reset_run()
+    assert lab.session.position == 0
+    lab.step_once()
+    lab.step_once()
+    lab.step_once()  # forward pass has 2 steps, so the third is the first backward step
+    assert lab.session.state().phase == "backward"
+    lab.play_timer.setInterval(5)
+    lab.toggle_play()
+    qtbot.waitUntil(lambda: not lab.play_timer.isActive(), timeout=3000)
+    assert lab.session.state().phase == "done"
+    lab.toggle_play()  # from the end, play starts over
+    assert lab.session.position == 0 and lab.play_timer.isActive()
+    lab.shutdown()
+    assert not lab.play_timer.isActive()
+
+
+def test_network_boxes_wrap_into_rows_when_long(lab):
+    snap = _snapshot()
+    snap["layers"] = snap["layers"] * 5
+    lab.ctx.training_snapshot_changed.emit(snap)
+    rect = lab.net_scene.itemsBoundingRect()
+    assert lab.net_scene.box_count == 17
+    assert rect.width() / rect.height() < 5  # not one long unreadable strip

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSplitter,
@@ -37,6 +37,10 @@ class BackpropLab(QWidget):
         self.ctx = ctx
         self.session = BackpropSession.from_preset(PRESETS[0])
         self.editors: dict[str, QWidget] = {}
+
+        self.play_timer = QTimer(self)
+        self.play_timer.setInterval(700)
+        self.play_timer.timeout.connect(self.step_once)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_expression_tab(), "Expression graph")
@@ -340,13 +344,39 @@ class BackpropLab(QWidget):
         if snapshot and boxes:
             epoch = snapshot.get("epoch")
             when = f"iteration {snapshot.get('iteration')}" + (f", epoch {epoch:.2f}" if epoch is not None else "")
-            self.net_title.setText(f"Network of the training dashboard — statistics of the last step ({when})")
+            self.net_title.setText(f"Network of the training dashboard, last step ({when}). "
+                                   "act: the layer's output; grad: dLoss/d(output)")
         else:
             self.net_title.setText("Network of the training dashboard")
+
+    # ------------------------------------------------------------------ Run menu (Space / N / R)
+    def step_once(self) -> None:
+        """Next step: the forward pass first, then the backward pass."""
+        if not (self.session.step_forward() or self.session.step_backward()):
+            self.stop_play()
+        self._redraw()
+
+    def toggle_play(self) -> None:
+        """Play the remaining steps one by one (or pause); starts over when everything is shown."""
+        if self.play_timer.isActive():
+            self.stop_play()
+            return
+        if self.session.position >= self.session.total_steps:
+            self.session.reset()
+            self._redraw()
+        self.play_timer.start()
+
+    def stop_play(self) -> None:
+        self.play_timer.stop()
+
+    def reset_run(self) -> None:
+        self.stop_play()
+        self._on_reset_click()
 
     # ------------------------------------------------------------------ lab protocol
     def export_targets(self) -> dict:
         return {"Backprop graph": self.scene, "Training network": self.net_scene}
 
     def shutdown(self) -> None:
-        """Nothing runs in the background: every computation here takes microseconds."""
+        """Nothing runs in the background (every computation takes microseconds); stop playing."""
+        self.stop_play()

@@ -6,6 +6,7 @@ No maths here.
 """
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
@@ -154,15 +155,44 @@ class NetworkGraphScene(QGraphicsScene):
         drawn = [_Box([(b.title, _font(bold=True), QColor("#202020"))]
                       + [(line, _font(mono=True, size=9), QColor("#303030")) for line in b.lines]) for b in boxes]
         height = max(d.height for d in drawn)
-        x, prev = 0.0, None
-        for box, d in zip(boxes, drawn):
-            if prev is not None:
-                _arrow(self, QPointF(prev, height / 2), QPointF(x, height / 2))
+        for d in drawn:
             d.height = height
-            d.draw(self, x, 0.0, BOX_FILL[box.kind], QPen(QColor("#90a0b0"), 1.2))
-            prev = x + d.width
-            x += d.width + 40
+        per_row = self._boxes_per_row([d.width for d in drawn], height)
+        gap, row_gap = 40.0, 50.0
+        prev_rect = None
+        for k, (box, d) in enumerate(zip(boxes, drawn)):
+            row, first_in_row = divmod(k, per_row)[0], k % per_row == 0
+            x = 0.0 if first_in_row else prev_rect.right() + gap
+            y = row * (height + row_gap)
+            rect = QRectF(x, y, d.width, height)
+            if prev_rect is not None and not first_in_row:
+                _arrow(self, QPointF(prev_rect.right(), y + height / 2), QPointF(x, y + height / 2))
+            elif prev_rect is not None:  # wrap: down from the previous box, left, down into this one
+                mid_y = prev_rect.bottom() + row_gap / 2
+                path = QPainterPath(QPointF(prev_rect.center().x(), prev_rect.bottom()))
+                path.lineTo(prev_rect.center().x(), mid_y)
+                path.lineTo(rect.center().x(), mid_y)
+                path.lineTo(rect.center().x(), rect.top() - 9)
+                self.addPath(path, QPen(EDGE_COLOR, 1.6))
+                tip = QPointF(rect.center().x(), rect.top())
+                head = QPolygonF([tip, QPointF(tip.x() - 4.5, tip.y() - 9), QPointF(tip.x() + 4.5, tip.y() - 9)])
+                self.addPolygon(head, QPen(EDGE_COLOR), QBrush(EDGE_COLOR))
+            d.draw(self, x, y, BOX_FILL[box.kind], QPen(QColor("#90a0b0"), 1.2))
+            prev_rect = rect
         self.setSceneRect(self.itemsBoundingRect().adjusted(-12, -12, 12, 12))
+
+    @staticmethod
+    def _boxes_per_row(widths: list[float], height: float, aspect: float = 2.4) -> int:
+        """How many boxes per row make the drawing closest to a wide screen's shape (width/height)."""
+        best, best_score = len(widths), float("inf")
+        for k in range(1, len(widths) + 1):
+            rows = [widths[i:i + k] for i in range(0, len(widths), k)]
+            width = max(sum(r) + 40.0 * (len(r) - 1) for r in rows)
+            total_height = len(rows) * height + 50.0 * (len(rows) - 1)
+            score = abs(np.log(width / total_height / aspect))
+            if score < best_score:
+                best, best_score = k, score
+        return best
 
 
 class GraphView(QGraphicsView):
