@@ -300,7 +300,8 @@ class Trainer:
 
                 raise Cancelled("evaluation cancelled")
             x = self._prepare(X[lo:lo + EVAL_CHUNK], train=False)
-            out[lo:lo + EVAL_CHUNK] = self.model.forward(x, train=False)
+            with np.errstate(over="ignore", invalid="ignore"):  # a diverged net may score inf
+                out[lo:lo + EVAL_CHUNK] = self.model.forward(x, train=False)
             if progress is not None:
                 progress(min(lo + EVAL_CHUNK, n), n, "evaluating")
         return out

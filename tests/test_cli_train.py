@@ -1,0 +1,134 @@
+"""``visualdl train`` end to end on tiny data: output, JSON, saved model, and one-line errors."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from visualdl.cli import main
+from visualdl.cli.train import _Progress
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["--data", "builtin", "--data-param", "n_train=60", "--data-param", "n_val=20",
+        "--data-param", "n_test=20", "--batch-size", "20"]
+
+
+def test_train_tiny_images_writes_json(tmp_path, capsys):
+    out = tmp_path / "result.json"
+    code = main(["train", "--model", "two_layer", *TINY, "--epochs", "2", "--hidden", "16",
+                 "--json", str(out)])
+    stdout = capsys.readouterr().out
+    assert code == 0
+    assert "final: train acc" in stdout and "val acc" in stdout and "test acc" in stdout
+    report = json.loads(out.read_text())
+    assert report["model"] == "two_layer" and report["data"] == "builtin"
+    assert report["config"]["model"]["hidden"] == [16] and report["config"]["batch_size"] == 20
+    assert report["epochs"] == 2 and report["iterations"] == 6 and report["time_limited"] is False
+    assert report["stopped_reason"] is None
+    for key in ("train_acc", "val_acc", "test_acc"):
+        assert 0 <= report[key] <= 1
+    # the final validation accuracy is that of the weights after the last epoch
+    assert [e["epoch"] for e in report["history_epochs"]] == [1, 2]
+    assert report["history_epochs"][-1]["val_acc"] == report["val_acc"]
+
+
+def test_train_toy_points_and_save(tmp_path, capsys):
+    from visualdl.engine.trainer import load_model
+
+    code = main(["train", "--model", "three_layer", "--data", "spiral", "--epochs", "3", "--optimizer", "sgd",
+                 "--lr", "0.1", "--reg", "l1", "--reg-strength", "1e-4", "--save", str(tmp_path / "net"),
+                 "--quiet"])
+    stdout = capsys.readouterr().out
+    assert code == 0 and stdout.startswith("final:")
+    model, config, extra = load_model(tmp_path / "net")
+    assert config["model"]["preset"] == "three_layer" and config["optim"] == {"name": "sgd", "lr": 0.1}
+    assert config["reg"]["kind"] == "l1" and extra["input_shape"] == [2]
+
+
+def test_cnn_options_reach_the_config(tmp_path):
+    out = tmp_path / "r.json"
+    assert main(["train", "--model", "small_cnn", *TINY, "--epochs", "1", "--batchnorm", "--dropout", "0.2",
+                 "--augment", "--lr-decay", "0.5", "--quiet", "--json", str(out)]) == 0
+    cfg = json.loads(out.read_text())["config"]
+    assert cfg["model"]["batchnorm"] is True and cfg["model"]["dropout"] == 0.2
+    assert cfg["augment"] is True and cfg["lr_decay"] == 0.5
+
+
+def test_time_limit_stops_early(tmp_path):
+    out = tmp_path / "r.json"
+    assert main(["train", "--model", "linear", *TINY, "--epochs", "1000", "--time-limit", "0.2",
+                 "--quiet", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["time_limited"] is True and report["epochs"] < 1000
+    assert report["train_seconds"] < 10
+
+
+def test_divergence_is_reported_not_crashed(tmp_path, capsys):
+    out = tmp_path / "r.json"
+    code = main(["train", "--model", "two_layer", "--data", "spiral", "--epochs", "100", "--optimizer", "sgd",
+                 "--lr", "1e6", "--quiet", "--json", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "learning rate" in err and "Traceback" not in err
+    assert "diverged" in json.loads(out.read_text())["stopped_reason"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--model", "resnet", "--data", "spiral"], "unknown model preset 'resnet'"),
+    (["--data", "cifar10", "--data-path", "/no/such/cifar"], "/no/such/cifar"),
+    (["--data", "spiral", "--lr", "0"], "invalid learning rate: 0"),
+    (["--data", "spiral", "--lr", "-1"], "invalid learning rate: -1"),
+    (["--data", "spiral", "--lr", "fast"], "not a number: 'fast'"),
+    (["--data", "spiral", "--epochs", "0"], "must be at least 1"),
+    (["--data", "mnist"], "Unknown dataset: 'mnist'"),
+    (["--data", "spiral", "--model", "standard_cnn"], "needs image input"),
+    (["--data", "spiral", "--optimizer", "lbfgs"], "lbfgs"),
+    (["--data", "spiral", "--dropout", "2"], "model.dropout"),
+    (["--data", "spiral", "--data-param", "colour=red"], "colour"),
+    (["--data", "spiral", "--data-param", "n_points"], "KEY=VALUE"),
+    (["--data", "spiral", "--time-limit", "-5"], "invalid time limit"),
+    (["--model", "linear"], "--data"),
+])
+def test_bad_arguments_give_one_line_and_status_2(argv, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        raise SystemExit(main(["train", *argv]))
+    err = capsys.readouterr().err
+    assert info.value.code == 2
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_missing_cifar_path(monkeypatch, capsys):
+    monkeypatch.delenv("VISUALDL_CIFAR10", raising=False)
+    assert main(["train", "--data", "cifar10"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "CIFAR-10" in err
+
+
+def test_module_entry_point_prints_plain_lines(tmp_path):
+    """Through `python -m visualdl` with stdout a pipe: plain lines, no carriage-return bar."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "visualdl", "train", "--model", "linear", *TINY, "--epochs", "2",
+                           "--json", "-"], capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "\r" not in proc.stdout
+    assert "epoch 1 done" in proc.stdout and "epoch 2 done" in proc.stdout
+    report = json.loads(proc.stdout[proc.stdout.index("{"):])
+    assert report["model"] == "linear" and report["iterations"] == 6
+
+
+def test_progress_bar_on_a_terminal():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Tty()
+    progress = _Progress(stream, quiet=False)
+    metrics = {"iteration": 5, "epoch": 0.5, "loss": 1.0, "data_loss": 0.9, "reg_loss": 0.1, "batch_acc": 0.5,
+               "lr": 1e-3, "update_ratio": 1e-3}
+    progress.step(metrics, per_epoch=10, elapsed=1.0)
+    assert stream.getvalue().startswith("\repoch 1 [" + "#" * 15 + "-" * 15 + "] 5/10")
