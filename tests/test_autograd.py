@@ -197,3 +197,17 @@ def test_fmt_is_readable():
     assert ag.fmt(np.array([0.22, 0.26])) == "[0.22, 0.26]"
     assert ag.fmt(np.array([[1.0, -2.0], [0.0, 3.5]])) == "[[1, -2], [0, 3.5]]"
     assert ag.fmt(np.float64(-0.0)) == "0"
+
+
+def test_backward_rule_names_the_local_gradient():
+    # mul swaps its inputs: d(w0*x0)/dw0 = x0; the rule text says so, with the number
+    w0, x0 = Node(2.0, label="w0"), Node(-1.0, label="x0")
+    n = w0 * x0
+    n.label = "n"
+    f = ag.exp(n)
+    f.label = "f"
+    steps = f.backward()
+    text = "\n".join(line for s in steps for line in s.lines)
+    assert "w0: local dn/dw0 = x0 = -1" in text
+    assert "x0: local dn/dx0 = w0 = 2" in text
+    assert "n: local df/dn = exp(n) = f = 0.1353" in text

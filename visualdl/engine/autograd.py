@@ -40,6 +40,7 @@ class Local(NamedTuple):
 
     local: object
     downstream: np.ndarray
+    rule: str = ""  # the local gradient in symbols, e.g. "{b}" for a * b ({out}: this node)
 
 
 def _as_array(value) -> np.ndarray:
@@ -112,22 +113,22 @@ class Node:
     def __add__(self, other):
         other = as_node(other)
         return self._make(self.data + other.data, (self, other), "+", "{a} + {b}", lambda d: [
-            Local(np.ones_like(self.data), _unbroadcast(d, self.shape)),
-            Local(np.ones_like(other.data), _unbroadcast(d, other.shape)),
+            Local(np.ones_like(self.data), _unbroadcast(d, self.shape), "1"),
+            Local(np.ones_like(other.data), _unbroadcast(d, other.shape), "1"),
         ])
 
     def __sub__(self, other):
         other = as_node(other)
         return self._make(self.data - other.data, (self, other), "-", "{a} - {b}", lambda d: [
-            Local(np.ones_like(self.data), _unbroadcast(d, self.shape)),
-            Local(-np.ones_like(other.data), _unbroadcast(-d, other.shape)),
+            Local(np.ones_like(self.data), _unbroadcast(d, self.shape), "1"),
+            Local(-np.ones_like(other.data), _unbroadcast(-d, other.shape), "-1"),
         ])
 
     def __mul__(self, other):
         other = as_node(other)
         return self._make(self.data * other.data, (self, other), "*", "{a} * {b}", lambda d: [
-            Local(other.data, _unbroadcast(other.data * d, self.shape)),
-            Local(self.data, _unbroadcast(self.data * d, other.shape)),
+            Local(other.data, _unbroadcast(other.data * d, self.shape), "{b}"),
+            Local(self.data, _unbroadcast(self.data * d, other.shape), "{a}"),
         ])
 
     def __truediv__(self, other):
@@ -138,8 +139,8 @@ class Node:
         def chain(d):
             da_local = 1.0 / other.data
             db_local = -self.data / other.data**2
-            return [Local(da_local, _unbroadcast(da_local * d, self.shape)),
-                    Local(db_local, _unbroadcast(db_local * d, other.shape))]
+            return [Local(da_local, _unbroadcast(da_local * d, self.shape), "1 / {b}"),
+                    Local(db_local, _unbroadcast(db_local * d, other.shape), "-{a} / {b}²")]
         return self._make(self.data / other.data, (self, other), "/", "{a} / {b}", chain)
 
     def __pow__(self, other):
@@ -151,7 +152,7 @@ class Node:
 
             def chain(d):
                 local = k * self.data ** (k - 1) if k != 0 else np.zeros_like(self.data)
-                return [Local(local, local * d)]
+                return [Local(local, local * d, _power_rule(k))]
             return self._make(out_data, (self,), f"^{_fmt_plain(k)}", "{a} ^ " + _fmt_plain(k), chain)
         if np.any(self.data <= 0):
             raise GraphError(f"a ** b with a variable exponent needs a positive base, got {_fmt_plain(self.data)}")
@@ -160,12 +161,12 @@ class Node:
         def chain(d):
             da_local = other.data * self.data ** (other.data - 1)
             db_local = out_data * np.log(self.data)
-            return [Local(da_local, _unbroadcast(da_local * d, self.shape)),
-                    Local(db_local, _unbroadcast(db_local * d, other.shape))]
+            return [Local(da_local, _unbroadcast(da_local * d, self.shape), "{b} · {a}^({b} - 1)"),
+                    Local(db_local, _unbroadcast(db_local * d, other.shape), "{out} · ln({a})")]
         return self._make(out_data, (self, other), "^", "{a} ^ {b}", chain)
 
     def __neg__(self):
-        return self._make(-self.data, (self,), "neg", "-{a}", lambda d: [Local(-np.ones_like(self.data), -d)])
+        return self._make(-self.data, (self,), "neg", "-{a}", lambda d: [Local(-np.ones_like(self.data), -d, "-1")])
 
     def __radd__(self, other):
         return as_node(other) + self
@@ -192,6 +193,15 @@ class Node:
         return backward_steps(self)
 
 
+def _power_rule(k: float) -> str:
+    """d(a^k)/da in symbols: "2 · a" for k = 2, "-1 · a^-2" for k = -1."""
+    if k == 1:
+        return "1"
+    if k == 2:
+        return "2 · {a}"
+    return f"{_fmt_plain(k)} · {{a}}^{_fmt_plain(k - 1)}"
+
+
 def as_node(value) -> Node:
     return value if isinstance(value, Node) else Node(value, kind="const")
 
@@ -201,33 +211,35 @@ def exp(a) -> Node:
     a = as_node(a)
     with np.errstate(all="ignore"):
         out_data = np.exp(a.data)
-    return a._make(out_data, (a,), "exp", "exp({a})", lambda d: [Local(out_data, out_data * d)])
+    return a._make(out_data, (a,), "exp", "exp({a})", lambda d: [Local(out_data, out_data * d, "exp({a}) = {out}")])
 
 
 def log(a) -> Node:
     a = as_node(a)
     if np.any(a.data <= 0):
         raise GraphError(f"log needs a positive input, got {_fmt_plain(a.data)}")
-    return a._make(np.log(a.data), (a,), "log", "log({a})", lambda d: [Local(1.0 / a.data, d / a.data)])
+    return a._make(np.log(a.data), (a,), "log", "log({a})", lambda d: [Local(1.0 / a.data, d / a.data, "1 / {a}")])
 
 
 def relu(a) -> Node:
     a = as_node(a)
     # At exactly 0 the slope is taken as 0 (the usual convention).
     local = (a.data > 0).astype(np.float64)
-    return a._make(np.maximum(a.data, 0.0), (a,), "relu", "max(0, {a})", lambda d: [Local(local, local * d)])
+    return a._make(np.maximum(a.data, 0.0), (a,), "relu", "max(0, {a})",
+                   lambda d: [Local(local, local * d, "1 if {a} > 0, else 0")])
 
 
 def sigmoid(a) -> Node:
     a = as_node(a)
     s = 0.5 * (1.0 + np.tanh(0.5 * a.data))  # = 1/(1+e^-a) without overflow for large |a|
-    return a._make(s, (a,), "sigmoid", "sigmoid({a})", lambda d: [Local(s * (1 - s), s * (1 - s) * d)])
+    return a._make(s, (a,), "sigmoid", "sigmoid({a})",
+                   lambda d: [Local(s * (1 - s), s * (1 - s) * d, "{out} · (1 - {out})")])
 
 
 def tanh(a) -> Node:
     a = as_node(a)
     t = np.tanh(a.data)
-    return a._make(t, (a,), "tanh", "tanh({a})", lambda d: [Local(1 - t**2, (1 - t**2) * d)])
+    return a._make(t, (a,), "tanh", "tanh({a})", lambda d: [Local(1 - t**2, (1 - t**2) * d, "1 - {out}²")])
 
 
 def maximum(a, b) -> Node:
@@ -236,8 +248,8 @@ def maximum(a, b) -> Node:
     a_wins = (a.data >= b.data).astype(np.float64)
     b_wins = 1.0 - a_wins
     return a._make(np.maximum(a.data, b.data), (a, b), "max", "max({a}, {b})", lambda d: [
-        Local(a_wins, _unbroadcast(a_wins * d, a.shape)),
-        Local(b_wins, _unbroadcast(b_wins * d, b.shape)),
+        Local(a_wins, _unbroadcast(a_wins * d, a.shape), "1 if {a} ≥ {b}, else 0"),
+        Local(b_wins, _unbroadcast(b_wins * d, b.shape), "1 if {b} > {a}, else 0"),
     ])
 
 
@@ -260,7 +272,8 @@ def matmul(a, b) -> Node:
 def total(a) -> Node:
     """sum of all elements: a (any shape) -> (); each element's local gradient is 1."""
     a = as_node(a)
-    return a._make(a.data.sum(), (a,), "sum", "sum({a})", lambda d: [Local(np.ones_like(a.data), np.ones_like(a.data) * d)])
+    return a._make(a.data.sum(), (a,), "sum", "sum({a})",
+                   lambda d: [Local(np.ones_like(a.data), np.ones_like(a.data) * d, "1 for each element")])
 
 
 # -- graph walking -------------------------------------------------------------------
@@ -387,6 +400,7 @@ def backward_steps(root: Node) -> list[Step]:
         else:
             lines = [f"upstream d{out_name}/d{name} = {fmt(upstream)}"]
         recorded = []
+        args = [names[id(c)] for c in node._prev]
         for child, part in zip(node._prev, parts):
             j = index[id(child)]
             cname = names[id(child)]
@@ -395,13 +409,16 @@ def backward_steps(root: Node) -> list[Step]:
             if child.kind == "const":
                 continue  # constants get a gradient too, but students only need the variables'
             if isinstance(part.local, str):
-                args = [names[id(c)] for c in node._prev]
                 rule = part.local.format(up=f"d{out_name}/d{name}", a=args[0], b=args[-1])
                 lines += ["", f"{cname}: d{out_name}/d{cname} = {rule}", f"      = {fmt(part.downstream)}"]
             else:
                 pad = " " * (len(cname) + 2)
                 times = "×" if np.ndim(part.local) == 0 and upstream.ndim == 0 else "⊙"  # ⊙: element-wise
-                lines += ["", f"{cname}: local d{name}/d{cname} = {fmt(part.local)}",
+                local = fmt(part.local)
+                symbolic = part.rule.format(a=args[0], b=args[-1], out=name)
+                if symbolic and symbolic != local:
+                    local = f"{symbolic} = {local}"
+                lines += ["", f"{cname}: local d{name}/d{cname} = {local}",
                           f"{pad}d{out_name}/d{cname} = local {times} upstream",
                           f"{pad}   = {fmt(part.local, paren=True)} {times} {fmt(upstream, paren=True)}",
                           f"{pad}   = {fmt(part.downstream)}"]

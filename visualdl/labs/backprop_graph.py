@@ -24,7 +24,7 @@ CURRENT_PEN = QColor("#f57c00")
 OP_SYMBOLS = {"*": "×", "/": "÷", "-": "−", "neg": "−(·)", "sigmoid": "σ", "sum": "Σ", "@": "@ (matmul)"}
 
 PAD = 8.0
-COLUMN_GAP = 70.0
+COLUMN_GAP = 50.0
 ROW_GAP = 26.0
 
 
