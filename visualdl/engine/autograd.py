@@ -24,6 +24,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from visualdl.engine.gradcheck import numerical_gradient, rel_error  # the project's one definition
+
 
 class GraphError(ValueError):
     """An operation cannot be computed (log of a negative value, shape mismatch, ...)."""
@@ -436,28 +438,6 @@ def _uses(order: list[Node], node: Node) -> int:
 
 
 # -- numerical check -------------------------------------------------------------------
-def rel_error(a, b) -> float:
-    """max |a - b| / max(1e-8, |a| + |b|), element-wise (CS231n convention)."""
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
-
-
-def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
-    """Centred differences (f(x+h) - f(x-h)) / 2h for every element of x, changed in place and restored."""
-    grad = np.zeros_like(x, dtype=np.float64)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = x[i]
-        x[i] = old + h
-        plus = f()
-        x[i] = old - h
-        minus = f()
-        x[i] = old
-        grad[i] = (plus - minus) / (2 * h)
-    return grad
-
-
 @dataclass
 class GradCheckRow:
     """One input's analytic (backprop) and numerical (centred differences) gradient."""
@@ -482,7 +462,7 @@ def gradient_check(build: Callable[[dict], tuple[Node, dict[str, Node]]], values
     for name, node in inputs.items():
         x = values[name]
 
-        def f():
+        def f(_x):  # _x is values[name], perturbed in place by numerical_gradient
             return float(np.sum(build(values)[0].data))
         numeric = numerical_gradient(f, x, h)
         rows.append(GradCheckRow(name, node.grad.copy(), numeric, rel_error(node.grad, numeric)))
