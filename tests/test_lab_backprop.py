@@ -314,3 +314,25 @@ def test_network_boxes_wrap_into_rows_when_long(lab):
     rect = lab.net_scene.itemsBoundingRect()
     assert lab.net_scene.box_count == 17
     assert rect.width() / rect.height() < 5  # not one long unreadable strip
+
+
+def test_export_buttons_write_the_chosen_files(lab, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    chosen = iter([str(tmp_path / "g.png"), str(tmp_path / "g.svg")])
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (next(chosen), "")))
+    lab.png_button.click()
+    lab.svg_button.click()
+    assert (tmp_path / "g.png").stat().st_size > 1000
+    assert ET.parse(tmp_path / "g.svg").getroot().tag.endswith("svg")
+    assert lab.ctx.messages[-1] == f"Saved {tmp_path / 'g.svg'}"
+
+
+def test_gradients_appear_only_after_backward_steps(lab):
+    lab.reset_run()
+    assert not any(t.startswith("∂") and "gradient" not in t for t in _scene_texts(lab.scene))  # legend aside
+    assert "?" in _scene_texts(lab.scene)  # values not computed yet
+    lab.session.run_all()
+    lab._redraw()
+    texts = _scene_texts(lab.scene)
+    assert "?" not in texts and "∂ -4" in texts and "∂ 3" in texts
