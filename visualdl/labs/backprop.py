@@ -72,9 +72,9 @@ class BackpropLab(QWidget):
         vars_box = QGroupBox("Variables (editing recomputes)")
         vars_box.setLayout(self.vars_form)
 
-        self.undo_button = QPushButton("◀ Undo step")
-        self.forward_button = QPushButton("Forward step ▶")
-        self.backward_button = QPushButton("◀ Backward step")
+        self.undo_button = QPushButton("◀ Undo")
+        self.forward_button = QPushButton("Forward ▶")
+        self.backward_button = QPushButton("◀ Backward")
         self.run_button = QPushButton("Run all")
         self.reset_button = QPushButton("Reset")
         self.check_button = QPushButton("Gradient check")
@@ -88,6 +88,8 @@ class BackpropLab(QWidget):
             button.clicked.connect(slot)
         self.forward_button.setToolTip("Compute the next node's value (inputs to output)")
         self.backward_button.setToolTip("Send the gradient one node back (output to inputs)")
+        self.undo_button.setToolTip("Take the last step back")
+        self.check_button.setToolTip("Compare backprop with centred differences (h = 1e-5) for every input")
 
         self.scene = ExpressionGraphScene(self)
         self.view = GraphView(self.scene)
@@ -113,8 +115,6 @@ class BackpropLab(QWidget):
         for b in (self.undo_button, self.forward_button, self.backward_button, self.run_button, self.reset_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        for b in (self.check_button, self.png_button, self.svg_button):
-            buttons.addWidget(b)
 
         side = QWidget()
         side_layout = QVBoxLayout(side)
@@ -122,8 +122,16 @@ class BackpropLab(QWidget):
         side_layout.addWidget(vars_box)
         side_layout.addWidget(self.step_title)
         side_layout.addWidget(self.rule_text, 2)
-        side_layout.addWidget(QLabel("Gradient check (centred differences, h = 1e-5)"))
+        check_row = QHBoxLayout()
+        check_row.addWidget(self.check_button)
+        check_row.addWidget(QLabel("vs centred differences"), 1)
+        side_layout.addLayout(check_row)
         side_layout.addWidget(self.check_table, 1)
+        export_row = QHBoxLayout()
+        export_row.addStretch(1)
+        export_row.addWidget(self.png_button)
+        export_row.addWidget(self.svg_button)
+        side_layout.addLayout(export_row)
 
         split = QSplitter()
         split.addWidget(self.view)
@@ -197,7 +205,7 @@ class BackpropLab(QWidget):
         self.view.fit()
         nf = len(s.forward)
         if state.current is None:
-            title = "Ready: press Forward step to compute the first node"
+            title = "Ready: press Forward to compute the first node"
             lines = ["Forward steps go from the inputs to the output,",
                      "backward steps from the output back to the inputs."]
         else:
