@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from visualdl.cli import main
@@ -132,3 +133,21 @@ def test_progress_bar_on_a_terminal():
                "lr": 1e-3, "update_ratio": 1e-3}
     progress.step(metrics, per_epoch=10, elapsed=1.0)
     assert stream.getvalue().startswith("\repoch 1 [" + "#" * 15 + "-" * 15 + "] 5/10")
+
+
+def test_cosine_schedule_anneals_the_learning_rate(tmp_path):
+    out = tmp_path / "r.json"
+    assert main(["train", "--model", "linear", *TINY, "--epochs", "4", "--lr", "0.01", "--lr-schedule", "cosine",
+                 "--quiet", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["lr_schedule"] == "cosine" and report["config"]["optim"]["lr"] == 0.01
+    # the lr is set before each step: the 12th and last step starts 11/12 of the way through
+    assert report["final_lr"] == pytest.approx(0.01 * (0.02 + 0.98 * 0.5 * (1 + np.cos(np.pi * 11 / 12))))
+
+
+def test_cosine_lr_endpoints():
+    from visualdl.cli.train import _cosine_lr
+
+    assert _cosine_lr(0.1, 0.0) == pytest.approx(0.1)
+    assert _cosine_lr(0.1, 0.5) == pytest.approx(0.1 * (0.02 + 0.98 * 0.5))
+    assert _cosine_lr(0.1, 1.0) == pytest.approx(0.002)

@@ -121,9 +121,12 @@ def test_reset_repeats_the_same_initialization_and_run(images):
 def test_divergence_stops_with_plain_reason_and_keeps_weights(points):
     cfg = _cfg()
     cfg["optim"] = {"name": "sgd", "lr": 1e6}
+    cfg["model"]["batchnorm"] = True
     t = Trainer(cfg, points)
+    bn = t.model.layers[1]
     for _ in range(50):
         before = {k: v.copy() for k, v in t.params.items()}
+        running = (bn.running_mean.copy(), bn.running_var.copy())
         m = t.step()
         if "stopped" in m:
             break
@@ -132,6 +135,7 @@ def test_divergence_stops_with_plain_reason_and_keeps_weights(points):
     assert t.stopped_reason == m["stopped"]
     assert "learning rate" in t.stopped_reason and "lower it" in t.stopped_reason
     assert _params_equal(before, t.params)
+    assert np.array_equal(bn.running_mean, running[0]) and np.array_equal(bn.running_var, running[1])
     with pytest.raises(TrainingStopped, match="learning rate"):
         t.step()
     t.reset()

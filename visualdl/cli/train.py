@@ -77,6 +77,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--lr", type=_float, default=None, help="learning rate (default 1e-3)")
     p.add_argument("--lr-decay", type=_float, default=None,
                    help="multiply the learning rate by this after every epoch (default 1 = constant)")
+    p.add_argument("--lr-schedule", default="step", metavar="{step,cosine}",
+                   help="step: multiply by --lr-decay after each epoch (default); cosine: anneal from --lr "
+                        "to lr/50 over the run, ending with --epochs or --time-limit, whichever comes first")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--hidden", type=_positive_int, nargs="+", default=None, metavar="SIZE",
                    help="hidden layer sizes, e.g. --hidden 100 or --hidden 200 100")
@@ -110,6 +113,10 @@ def build_config(args) -> dict:
     cfg = default_config(args.model)
     if args.lr is not None and args.lr <= 0:
         raise CliError(f"invalid learning rate: {args.lr:g} (must be > 0)")
+    if args.lr_schedule not in ("step", "cosine"):
+        raise CliError(f"unknown learning-rate schedule {args.lr_schedule!r} (choose step or cosine)")
+    if args.lr_schedule == "cosine" and args.lr_decay is not None:
+        raise CliError("--lr-decay applies to --lr-schedule step only")
     if args.time_limit is not None and args.time_limit <= 0:
         raise CliError(f"invalid time limit: {args.time_limit:g} seconds (must be > 0)")
     m = cfg["model"]
@@ -206,6 +213,9 @@ def run(args) -> int:
             if args.time_limit is not None and time.perf_counter() - start >= args.time_limit:
                 time_limited = True
                 break
+            if args.lr_schedule == "cosine":
+                trainer.set_hyperparams(lr=_cosine_lr(cfg["optim"]["lr"], _run_fraction(
+                    trainer, args, time.perf_counter() - start)))
             last = trainer.step()
             progress.step(last, trainer.iterations_per_epoch, time.perf_counter() - start)
             if "stopped" in last:
@@ -245,6 +255,8 @@ def run(args) -> int:
             "iterations": trainer.iteration,
             "train_seconds": train_seconds,
             "time_limited": time_limited,
+            "lr_schedule": args.lr_schedule,
+            "final_lr": trainer.lr,
             "stopped_reason": trainer.stopped_reason,
             "final_loss": None if last is None or not math.isfinite(last["loss"]) else last["loss"],
             "history_epochs": trainer.history.epochs,
@@ -258,6 +270,19 @@ def run(args) -> int:
             except OSError as exc:
                 raise CliError(f"cannot write {args.json}: {exc.strerror or exc}") from None
     return 1 if trainer.stopped_reason else 0
+
+
+def _run_fraction(trainer, args, elapsed: float) -> float:
+    """How far the run is, 0..1: by epochs, or by time when a time limit would end it sooner."""
+    frac = trainer.epoch / args.epochs
+    if args.time_limit is not None:
+        frac = max(frac, elapsed / args.time_limit)
+    return min(frac, 1.0)
+
+
+def _cosine_lr(base: float, frac: float, floor: float = 0.02) -> float:
+    """Cosine annealing: base at frac 0, base * floor at frac 1."""
+    return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * frac)))
 
 
 def _fmt(acc) -> str:

@@ -204,6 +204,9 @@ class Trainer:
         x = self._prepare(self.data.X_train[idx], train=True)
         y = self.data.y_train[idx]
 
+        # BatchNorm updates its running statistics during forward: keep copies so a step
+        # that blows up can leave the model exactly as it was.
+        buffers_before = {name: b.copy() for name, b in _buffers(self.model).items()}
         scores = self.model.forward(x, train=True)
         # Keep this step's activations for snapshot(): evaluate() replaces model.activations.
         self._last_acts = self.model.activations
@@ -223,12 +226,14 @@ class Trainer:
             "update_ratio": 0.0,
         }
         if not math.isfinite(loss):
+            _restore_buffers(self.model, buffers_before)
             return self._stop(self._divergence_reason("loss", loss, lr), metrics)
 
         self._last_dys = self._backward(dscores)
         grads = self.model.named_grads()
         total = {name: (g + reg_grads[name]) if name in reg_grads else g for name, g in grads.items()}
         if not all(np.isfinite(g).all() for g in total.values()):
+            _restore_buffers(self.model, buffers_before)
             return self._stop(self._divergence_reason("gradient", float("nan"), lr), metrics)
 
         before = {name: p.copy() for name, p in self.params.items()}
@@ -239,7 +244,9 @@ class Trainer:
         if not math.isfinite(upd_sq):
             for name, p in self.params.items():
                 p[...] = before[name]
+            _restore_buffers(self.model, buffers_before)
             return self._stop(self._divergence_reason("update", float("nan"), lr), metrics)
+        # ||update|| / ||weights|| over all parameters; around 1e-3 is the usual healthy value
         metrics["update_ratio"] = math.sqrt(upd_sq) / math.sqrt(w_sq) if w_sq > 0 else math.inf
 
         self.iteration += 1
@@ -251,14 +258,13 @@ class Trainer:
         return metrics
 
     def _backward(self, dscores):
-        """Backprop through the model, keeping each layer's output gradient dy for snapshot()."""
+        """Backprop layer by layer (as Sequential.backward does), keeping each layer's output gradient."""
         layers = self.model.layers
         dys = [None] * len(layers)
         d = dscores
         for i in range(len(layers) - 1, -1, -1):
             dys[i] = d
-            if i == 0 and hasattr(self.model, "backward_first"):
-                break
+            layers[i].need_input_grad = i > 0  # the gradient with respect to the data is never used
             d = layers[i].backward(d)
         return dys
 
@@ -479,6 +485,12 @@ def _buffers(model) -> dict:
             if isinstance(value, np.ndarray):
                 out[f"{i}.{attr}"] = value
     return out
+
+
+def _restore_buffers(model, saved: dict) -> None:
+    for name, value in saved.items():
+        index, attr = name.split(".", 1)
+        setattr(model.layers[int(index)], attr, value)
 
 
 def _make_regularizer(r: dict):
