@@ -25,7 +25,7 @@ def test_rel_error():
 
 class WrongTanh(Tanh):
     def backward(self, dy):
-        return dy * (1 - self.y)  # forgot the square
+        return dy * (1 - self._take_cache())  # forgot the square
 
 
 def test_check_layer_catches_a_wrong_backward():

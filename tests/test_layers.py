@@ -186,7 +186,7 @@ def test_summary_reports_shapes_and_param_counts():
         net.summary((3, 30, 30))  # Linear then sees 7200 features
 
 
-def test_sequential_names_activations_and_no_accumulation():
+def test_sequential_names_activations_one_backward_per_forward():
     net = Sequential(Linear(4, 3, rng=0, dtype=F64), ReLU(dtype=F64), Linear(3, 2, rng=1, dtype=F64))
     assert list(net.named_params()) == ["0.W", "0.b", "2.W", "2.b"]
     x = gaussian((5, 4))
@@ -196,10 +196,12 @@ def test_sequential_names_activations_and_no_accumulation():
     dy = gaussian((5, 2), 1)
     assert net.backward(dy) is None  # training never needs d(loss)/d(data)
     first = {k: v.copy() for k, v in net.named_grads().items()}
-    net.backward(dy)  # a second backward recomputes, it does not double
-    for k, v in net.named_grads().items():
-        np.testing.assert_allclose(v, first[k])
+    with pytest.raises(RuntimeError, match="forward"):
+        net.backward(dy)  # refused: never a silent second pass over stale caches
+    net.forward(x)
     assert net.backward(dy, input_grad=True).shape == x.shape
+    for k, v in net.named_grads().items():
+        np.testing.assert_allclose(v, first[k])  # replaced, not accumulated
 
 
 def test_float32_by_default_and_float64_on_request():

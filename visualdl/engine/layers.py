@@ -3,8 +3,10 @@
 Every layer has
     forward(x, train=True) -> y     caches what backward needs
     backward(dy) -> dx              fills self.grads (same keys as self.params)
-Calling backward twice after one forward recomputes, it does not accumulate:
-self.grads always holds the gradient of the last backward call.
+self.grads holds the gradient of the last backward call (it is replaced,
+never accumulated). Each forward allows ONE backward: backward releases the
+forward's cache (the big im2col buffers must not outlive a training step), and
+a second backward raises RuntimeError instead of silently reusing stale data.
 
 Shapes follow the course: vectors (N, D), images (N, C, H, W).
 
@@ -74,6 +76,16 @@ class Layer:
         # Sequential switches this off on its first layer: the gradient with
         # respect to the data is never used in training and costs a full pass.
         self.need_input_grad = True
+        self.cache = None  # what backward needs from the last forward
+
+    def _take_cache(self):
+        """The cache of the last forward, released so big buffers don't outlive the step."""
+        cache = self.cache
+        if cache is None:
+            raise RuntimeError(f"{self.describe()}: backward() needs a forward(x, train=True) first "
+                               "(each forward allows one backward)")
+        self.cache = None
+        return cache
 
     def forward(self, x, train=True):
         raise NotImplementedError
@@ -117,14 +129,14 @@ class Linear(Layer):
         x = _as(x, self.dtype)
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(f"Linear expects input (N, {self.in_features}), got {x.shape}")
-        self.x = x
+        self.cache = x
         # (M, D) @ (D, N): the result is stored (M, N), batch innermost.
         yT = self.params["W"] @ x.T
         yT += self.params["b"][:, None]
         return yT.T
 
     def backward(self, dy):
-        x, W = self.x, self.params["W"]
+        x, W = self._take_cache(), self.params["W"]
         self.grads = {"W": dy.T @ x, "b": dy.sum(axis=0)}
         if not self.need_input_grad:
             return None
@@ -205,18 +217,18 @@ class Conv2D(Layer):
 
         _parallel.split_run(copy_rows, Ho, cols.size)
         cols = cols.reshape(C * k * k, Ho * Wo * N)
-        self.cols, self.x_shape = cols, x.shape
+        self.cache = (cols, x.shape)
         y = self.params["W"].reshape(self.F, -1) @ cols  # (F, Ho*Wo*N): batch innermost
         y += self.params["b"][:, None]
         return _bm(y.reshape(self.F, Ho, Wo, N))
 
     def backward(self, dy):
-        N, C, H, W = self.x_shape
+        cols, (N, C, H, W) = self._take_cache()
         k, s, p, F = self.k, self.stride, self.pad, self.F
         Ho, Wo = dy.shape[2], dy.shape[3]
         dy2 = _fm(dy).reshape(F, Ho * Wo * N)  # a view when dy is stored batch-innermost
         Wm = self.params["W"].reshape(F, -1)
-        self.grads = {"W": (dy2 @ self.cols.T).reshape(self.params["W"].shape), "b": dy2.sum(axis=1)}
+        self.grads = {"W": (dy2 @ cols.T).reshape(self.params["W"].shape), "b": dy2.sum(axis=1)}
         if not self.need_input_grad:
             return None
         dcols = (Wm.T @ dy2).reshape(C, k, k, Ho, Wo, N)
@@ -293,18 +305,17 @@ class MaxPool2D(_Pool2D):
                 np.maximum(o, v, out=o)
 
         _parallel.split_run(run, C, out.size * len(views))
-        self.arg, self.x_shape = arg, x.shape
+        self.cache = (arg, x.shape)
         return _bm(out)
 
     def backward(self, dy):
-        N, C, H, W = self.x_shape
+        arg, (N, C, H, W) = self._take_cache()
         Ho, Wo = dy.shape[2], dy.shape[3]
         dyt = _fm(dy)
         overlap = self.stride < self.size
         covered = self.stride == self.size and Ho * self.size == H and Wo * self.size == W
         dxt = np.empty((C, H, W, N), self.dtype) if covered else np.zeros((C, H, W, N), self.dtype)
         views = self._views(dxt, Ho, Wo)
-        arg = self.arg
 
         def run(a, b):
             for code, (_, _, v) in enumerate(views):
@@ -333,11 +344,11 @@ class AvgPool2D(_Pool2D):
             out[a:b] *= 1.0 / len(views)
 
         _parallel.split_run(run, C, out.size * len(views))
-        self.x_shape = x.shape
+        self.cache = x.shape
         return _bm(out)
 
     def backward(self, dy):
-        N, C, H, W = self.x_shape
+        N, C, H, W = self._take_cache()
         Ho, Wo = dy.shape[2], dy.shape[3]
         dyt = _fm(dy) * (1.0 / (self.size * self.size))
         dxt = np.zeros((C, H, W, N), self.dtype)
@@ -362,11 +373,11 @@ class ReLU(Layer):
         y = np.empty_like(x)  # same memory layout as x
         yf, xf = _fm(y), _fm(x)
         _parallel.split_run(lambda a, b: np.maximum(xf[a:b], 0, out=yf[a:b]), len(xf), x.size)
-        self.y = y
+        self.cache = y
         return y
 
     def backward(self, dy):
-        y = self.y
+        y = self._take_cache()
         dx = np.empty_like(y)
         dxf, yf, dyf = _fm(dx), _fm(y), _fm(dy)
         # d * (y > 0) is ~5x faster than np.where(y > 0, d, 0)
@@ -383,11 +394,11 @@ class LeakyReLU(Layer):
         self.slope = float(slope)
 
     def forward(self, x, train=True):
-        self.x = x = _as(x, self.dtype)
+        self.cache = x = _as(x, self.dtype)
         return np.where(x > 0, x, x * self.dtype.type(self.slope))
 
     def backward(self, dy):
-        return dy * np.where(self.x > 0, self.dtype.type(1), self.dtype.type(self.slope))
+        return dy * np.where(self._take_cache() > 0, self.dtype.type(1), self.dtype.type(self.slope))
 
     def describe(self):
         return f"LeakyReLU(slope {self.slope:g})"
@@ -401,15 +412,17 @@ class ELU(Layer):
         self.alpha = float(alpha)
 
     def forward(self, x, train=True):
-        self.x = x = _as(x, self.dtype)
+        x = _as(x, self.dtype)
         a = self.dtype.type(self.alpha)
         # exp of the non-positive part only: no overflow for large x
-        self.y = np.where(x > 0, x, a * np.expm1(np.minimum(x, 0)))
-        return self.y
+        y = np.where(x > 0, x, a * np.expm1(np.minimum(x, 0)))
+        self.cache = (x, y)
+        return y
 
     def backward(self, dy):
+        x, y = self._take_cache()
         a = self.dtype.type(self.alpha)
-        return dy * np.where(self.x > 0, self.dtype.type(1), self.y + a)
+        return dy * np.where(x > 0, self.dtype.type(1), y + a)
 
     def describe(self):
         return f"ELU(alpha {self.alpha:g})"
@@ -420,22 +433,24 @@ class Sigmoid(Layer):
 
     def forward(self, x, train=True):
         x = _as(x, self.dtype)
-        self.y = 0.5 * (1 + np.tanh(0.5 * x))
-        return self.y
+        self.cache = y = 0.5 * (1 + np.tanh(0.5 * x))
+        return y
 
     def backward(self, dy):
-        return dy * self.y * (1 - self.y)
+        y = self._take_cache()
+        return dy * y * (1 - y)
 
 
 class Tanh(Layer):
     """y = tanh(x); dy/dx = 1 - y^2."""
 
     def forward(self, x, train=True):
-        self.y = np.tanh(_as(x, self.dtype))
-        return self.y
+        self.cache = y = np.tanh(_as(x, self.dtype))
+        return y
 
     def backward(self, dy):
-        return dy * (1 - self.y * self.y)
+        y = self._take_cache()
+        return dy * (1 - y * y)
 
 
 # ---------------------------------------------------------------- normalization, dropout, reshape
@@ -481,15 +496,16 @@ class BatchNorm(Layer):
             self.running_var = (m * self.running_var + (1 - m) * var).astype(self.dtype)
             inv_std = 1.0 / np.sqrt(var + self.eps)
             xhat = xc * inv_std[:, None]
-            self.xhat, self.inv_std, self.shape_t = xhat, inv_std, xt.shape
+            self.cache = (xhat, inv_std, xt.shape)
         else:
+            self.cache = None  # no backward through the running statistics
             inv_std = 1.0 / np.sqrt(self.running_var + self.eps)
             xhat = (x2 - self.running_mean[:, None]) * inv_std[:, None]
         y2 = xhat * gamma + beta
         return _bm(y2.reshape(xt.shape))
 
     def backward(self, dy):
-        xhat, inv_std = self.xhat, self.inv_std
+        xhat, inv_std, shape_t = self._take_cache()
         dy2 = _fm(dy).reshape(self.D, -1)
         M = dy2.shape[1]
         dbeta = dy2.sum(axis=1)
@@ -500,7 +516,7 @@ class BatchNorm(Layer):
         g = (self.params["gamma"] * inv_std / M)[:, None]
         # compact form of the chain rule through mean and variance
         dx2 = g * (M * dy2 - dbeta[:, None] - xhat * dgamma[:, None])
-        return _bm(dx2.reshape(self.shape_t))
+        return _bm(dx2.reshape(shape_t))
 
     def describe(self):
         return f"BatchNorm({self.D})"
@@ -524,13 +540,17 @@ class Dropout(Layer):
         x = _as(x, self.dtype)
         if not train or self.p == 0:
             self.mask = None
+            self.cache = True
             return x
         xt = _fm(x)  # draw the mask in the storage order of x, so the product keeps it
         keep = self.rng.random(xt.shape, dtype=self.dtype) >= self.p
+        # kept as an attribute (not only in the cache) so a view can show it
         self.mask = _bm(keep * self.dtype.type(1.0 / (1.0 - self.p)))
+        self.cache = True
         return x * self.mask
 
     def backward(self, dy):
+        self._take_cache()
         return dy if self.mask is None else dy * self.mask
 
     def describe(self):
@@ -542,7 +562,7 @@ class Flatten(Layer):
 
     def forward(self, x, train=True):
         x = _as(x, self.dtype)
-        self.x_shape = x.shape
+        self.cache = x.shape
         N = x.shape[0]
         if x.flags.c_contiguous:
             return x.reshape(N, -1)
@@ -550,10 +570,11 @@ class Flatten(Layer):
         return _fm(x).reshape(-1, N).T
 
     def backward(self, dy):
+        x_shape = self._take_cache()
         N = dy.shape[0]
         if dy.T.flags.c_contiguous:
-            return _bm(dy.T.reshape(*self.x_shape[1:], N))
-        return dy.reshape(self.x_shape)
+            return _bm(dy.T.reshape(*x_shape[1:], N))
+        return dy.reshape(x_shape)
 
     def output_shape(self, input_shape):
         return (int(np.prod(input_shape)),)
@@ -609,11 +630,11 @@ class Sequential(Layer):
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
 
     def forward(self, x, train=True):
-        acts = []
+        # a fresh list at once: the previous step's outputs can be freed as this one runs
+        self.activations = acts = []
         for layer in self.layers:
             x = layer.forward(x, train)
             acts.append(x)
-        self.activations = acts
         return x
 
     def backward(self, dy, input_grad=None):

@@ -1,0 +1,271 @@
+"""Benchmark: one float32 training step (forward + backward + SGD update) of the
+model presets on 3x32x32 input, NumPy engine vs PyTorch CPU in the same run.
+
+    python bench/bench_engine.py                  # all presets, batch 128 and 256
+    python bench/bench_engine.py --models small_cnn --batches 256 --repeats 5
+
+Columns
+    ms/step    median wall time of one step
+    GFLOP/s    3 x the forward FLOPs of the conv/linear layers (forward, dW, dx)
+               divided by the NumPy step time
+    peak MB    peak resident memory during one step minus the resident memory
+               just before it (Linux VmHWM after resetting it through
+               /proc/self/clear_refs), measured the same way for both libraries;
+               the model's retained outputs of the previous step are dropped first.
+               glibc is told to return big blocks to the system at once
+               (mallopt M_MMAP_THRESHOLD) so freed memory does not hide a peak.
+    tm MB      NumPy only: tracemalloc's peak of the step (NumPy reports its
+               allocations to tracemalloc)
+    ratio      NumPy / PyTorch (time and memory); <= 1 means NumPy is as fast/lean
+
+Timing: the two libraries alternate in rounds (numpy steps, rest, torch steps,
+rest) so machine load hits both; the rest of 0.25 s lets OpenBLAS' spinning
+worker threads go to sleep before the other library starts. The machine may
+be shared: compare the ratios, which come from the same run.
+Without torch installed only the NumPy columns are printed.
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import gc
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from visualdl.engine import layers as L  # noqa: E402
+from visualdl.engine.losses import softmax_loss  # noqa: E402
+from visualdl.engine.optim import SGD  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # the NumPy half still runs
+    torch = None
+
+PRESETS = ("linear", "two_layer", "small_cnn", "standard_cnn")
+INPUT = (3, 32, 32)
+REST = 0.25
+
+
+def build_numpy(preset, rng=0):
+    try:
+        from visualdl.engine.models import build_model, default_config
+        cfg = default_config(preset)
+        cfg["reg"]["kind"] = "none"
+        return build_model(cfg, INPUT, 10, rng=np.random.default_rng(rng))
+    except ImportError:  # models.py absent: the same architectures by hand
+        nets = {
+            "linear": lambda: [L.Flatten(), L.Linear(3072, 10, rng=rng)],
+            "two_layer": lambda: [L.Flatten(), L.Linear(3072, 100, rng=rng), L.ReLU(), L.Linear(100, 10, rng=rng)],
+            "small_cnn": lambda: [L.Conv2D(3, 32, 5, padding=2, rng=rng), L.ReLU(), L.MaxPool2D(), L.Flatten(),
+                                  L.Linear(8192, 10, rng=rng)],
+            "standard_cnn": lambda: [L.Conv2D(3, 32, 3, padding=1, rng=rng), L.ReLU(), L.MaxPool2D(),
+                                     L.Conv2D(32, 64, 3, padding=1, rng=rng), L.ReLU(), L.MaxPool2D(), L.Flatten(),
+                                     L.Linear(4096, 256, rng=rng), L.ReLU(), L.Linear(256, 10, rng=rng)],
+        }
+        return L.Sequential(*nets[preset]())
+
+
+def to_torch(model):
+    """The same architecture (and weights) as a torch.nn.Sequential."""
+    nn = torch.nn
+    mods = []
+    for layer in model.layers:
+        if isinstance(layer, L.Linear):
+            m = nn.Linear(layer.in_features, layer.out_features)
+        elif isinstance(layer, L.Conv2D):
+            m = nn.Conv2d(layer.C, layer.F, layer.k, layer.stride, layer.pad)
+        elif isinstance(layer, L.MaxPool2D):
+            m = nn.MaxPool2d(layer.size, layer.stride)
+        elif isinstance(layer, L.ReLU):
+            m = nn.ReLU()
+        elif isinstance(layer, L.Flatten):
+            m = nn.Flatten()
+        else:
+            raise ValueError(f"no torch twin for {layer.describe()}")
+        if layer.params:
+            with torch.no_grad():
+                m.weight.copy_(torch.from_numpy(layer.params["W"]))
+                m.bias.copy_(torch.from_numpy(layer.params["b"]))
+        mods.append(m)
+    return nn.Sequential(*mods)
+
+
+def forward_flops(model, batch):
+    flops, shape = 0, INPUT
+    for layer in model.layers:
+        out = layer.output_shape(shape)
+        if isinstance(layer, L.Linear):
+            flops += 2 * layer.in_features * layer.out_features
+        elif isinstance(layer, L.Conv2D):
+            flops += 2 * layer.C * layer.k * layer.k * int(np.prod(out))
+        shape = out
+    return flops * batch
+
+
+# ---------------------------------------------------------------- memory
+
+
+def _limit_malloc_caching():
+    """Fixed mmap threshold: big freed blocks go straight back to the OS (RSS tracks use)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 1 << 16)  # M_MMAP_THRESHOLD = 64 KiB
+        libc.mallopt(-1, 1 << 16)  # M_TRIM_THRESHOLD
+        return True
+    except OSError:
+        return False
+
+
+def _status_kb(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def rss_peak_mb(step):
+    """Peak RSS during step() minus RSS before it, in MB (None where /proc is unavailable)."""
+    try:
+        gc.collect()
+        before = _status_kb("VmRSS:")
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # reset VmHWM to the current RSS
+        step()
+        return (_status_kb("VmHWM:") - before) / 1024
+    except (OSError, KeyError):
+        return None
+
+
+def tracemalloc_peak_mb(step):
+    gc.collect()
+    tracemalloc.start()
+    step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+# ---------------------------------------------------------------- steps
+
+
+def numpy_stepper(model, x, y):
+    opt = SGD(1e-3)
+    params = model.named_params()
+
+    def step():
+        scores = model.forward(x, train=True)
+        _, dscores = softmax_loss(scores, y)
+        model.backward(dscores)
+        opt.step(params, model.named_grads())
+
+    def drop_retained():
+        model.activations = []
+
+    return step, drop_retained
+
+
+def torch_stepper(tmodel, x, y):
+    opt = torch.optim.SGD(tmodel.parameters(), lr=1e-3)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    loss_fn = torch.nn.functional.cross_entropy
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(tmodel(xt), yt)
+        loss.backward()
+        opt.step()
+
+    def drop_retained():
+        opt.zero_grad(set_to_none=True)
+
+    return step, drop_retained
+
+
+def time_steps(step, n):
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def bench_one(preset, batch, repeats, steps_per_round, use_torch):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, *INPUT)).astype(np.float32)
+    y = rng.integers(0, 10, batch).astype(np.int64)
+    model = build_numpy(preset)
+    np_step, np_drop = numpy_stepper(model, x, y)
+    contenders = [("numpy", np_step, np_drop)]
+    if use_torch:
+        t_step, t_drop = torch_stepper(to_torch(model), x, y)
+        contenders.append(("torch", t_step, t_drop))
+    for _, step, _ in contenders:  # warm-up (allocations, thread start-up)
+        step()
+        step()
+        time.sleep(REST)
+    times = {name: [] for name, _, _ in contenders}
+    for _ in range(repeats):
+        for name, step, _ in contenders:
+            times[name] += time_steps(step, steps_per_round)
+            time.sleep(REST)
+    result = {"model": preset, "batch": batch, "flops": 3 * forward_flops(model, batch)}
+    for name, step, drop in contenders:
+        result[f"{name}_ms"] = 1000 * statistics.median(times[name])
+        drop()
+        time.sleep(REST)
+        result[f"{name}_mb"] = rss_peak_mb(step)
+        drop()
+    np_drop()
+    result["numpy_tm_mb"] = tracemalloc_peak_mb(np_step)
+    return result
+
+
+def fmt(v, spec):
+    return "-" if v is None else format(v, spec)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--models", nargs="+", default=list(PRESETS), choices=PRESETS)
+    ap.add_argument("--batches", nargs="+", type=int, default=[128, 256])
+    ap.add_argument("--repeats", type=int, default=5, help="alternating rounds per library")
+    ap.add_argument("--steps", type=int, default=0, help="steps per round (default: by model size)")
+    ap.add_argument("--no-torch", action="store_true")
+    args = ap.parse_args(argv)
+    use_torch = torch is not None and not args.no_torch
+    malloc_ok = _limit_malloc_caching()
+    if use_torch:
+        torch.manual_seed(0)
+    print(f"numpy {np.__version__}" + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)"
+                                       if use_torch else ", torch not used")
+          + f", {os.cpu_count()} CPUs" + ("" if malloc_ok else ", (mallopt unavailable: RSS may under-count)"))
+    head = f"{'model':<13}{'batch':>6}{'ms/step':>9}{'GFLOP/s':>9}{'peak MB':>9}{'tm MB':>8}"
+    if use_torch:
+        head += f"{'torch ms':>10}{'torch MB':>10}{'time x':>8}{'mem x':>7}"
+    print(head)
+    print("-" * len(head))
+    for preset in args.models:
+        for batch in args.batches:
+            steps = args.steps or (20 if preset in ("linear", "two_layer") else 2)
+            r = bench_one(preset, batch, args.repeats, steps, use_torch)
+            line = (f"{preset:<13}{batch:>6}{r['numpy_ms']:>9.1f}{r['flops'] / r['numpy_ms'] / 1e6:>9.1f}"
+                    f"{fmt(r['numpy_mb'], '.0f'):>9}{r['numpy_tm_mb']:>8.0f}")
+            if use_torch:
+                mem_ratio = (r["numpy_mb"] / r["torch_mb"]) if r["numpy_mb"] and r["torch_mb"] else None
+                line += (f"{r['torch_ms']:>10.1f}{fmt(r['torch_mb'], '.0f'):>10}"
+                         f"{r['numpy_ms'] / r['torch_ms']:>8.2f}{fmt(mem_ratio, '.2f'):>7}")
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
