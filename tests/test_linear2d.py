@@ -108,5 +108,9 @@ def test_class_lines_lie_on_the_line_and_point_along_w():
             assert bounds[0] - 1e-9 <= p[0] <= bounds[1] + 1e-9 and bounds[2] - 1e-9 <= p[1] <= bounds[3] + 1e-9
         # moving along the arrow raises the class's score
         assert W[c] @ line["arrow_end"] + b[c] > 0
+        np.testing.assert_allclose(line["head"][1], line["arrow_end"])
+        # the barbs sit behind the tip, symmetric about the arrow's axis
+        assert W[c] @ line["head"][0] + b[c] == pytest.approx(W[c] @ line["head"][2] + b[c])
+        assert W[c] @ line["head"][0] + b[c] < W[c] @ line["arrow_end"] + b[c]
     assert lines[2] is None  # w = 0: no line
     assert lines[3] is None  # y = 50 is outside the box

@@ -55,3 +55,10 @@ def test_demo_equalizes_the_three_distances():
 def test_demo_rejects_non_rgb_images():
     with pytest.raises(ValueError, match=r"\(H, W, 3\)"):
         pd.pixel_distance_demo(np.zeros((32, 32), np.uint8))
+
+
+def test_distances_to_many_images_match_one_by_one():
+    imgs = np.stack([_image(s) for s in range(5)])
+    d = pd.distances_to(imgs[0], imgs)
+    assert d[0] == 0.0
+    np.testing.assert_allclose(d, [pd.l2_distance(imgs[0], im) for im in imgs])

@@ -163,7 +163,8 @@ def class_lines(W, b, bounds, arrow_fraction=0.12):
         {"class": c, "p1": (2,), "p2": (2,) the segment's ends,
          "arrow_start": (2,) the segment's middle, "arrow_end": (2,) start + a
          length of arrow_fraction * box diagonal along w_c / |w_c|
-         (the side where class c's score grows)}.
+         (the side where class c's score grows),
+         "head": (3, 2) the arrowhead as a polyline (left barb, tip, right barb)}.
     """
     W = np.asarray(W, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
@@ -182,6 +183,10 @@ def class_lines(W, b, bounds, arrow_fraction=0.12):
             lines.append(None)
             continue
         mid = (seg[0] + seg[1]) / 2
-        lines.append({"class": c, "p1": seg[0], "p2": seg[1], "arrow_start": mid,
-                      "arrow_end": mid + arrow_fraction * diag * w / norm})
+        u = w / norm
+        length = arrow_fraction * diag
+        tip = mid + length * u
+        back, side = tip - 0.3 * length * u, 0.18 * length * np.array([-u[1], u[0]])
+        lines.append({"class": c, "p1": seg[0], "p2": seg[1], "arrow_start": mid, "arrow_end": tip,
+                      "head": np.array([back + side, tip, back - side])})
     return lines

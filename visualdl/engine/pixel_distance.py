@@ -101,3 +101,14 @@ def pixel_distance_demo(img, dx=2, dy=2, equalize=True, tint=40.0, occlusion=10)
     ]
     return [{"name": name, "image": im, "distance": l2_distance(img, im), "param": param}
             for name, im, param in variants]
+
+
+def distances_to(img, images):
+    """img: (H, W, 3); images: (N, H, W, 3). Returns (N,) float64 L2 distances to img."""
+    img = np.asarray(img, dtype=np.float64).ravel()
+    flat = np.asarray(images).reshape(len(images), -1)
+    out = np.empty(len(flat))
+    for start in range(0, len(flat), 2000):  # bounded memory for a float64 copy
+        block = flat[start:start + 2000].astype(np.float64)
+        out[start:start + 2000] = np.sqrt(((block - img) ** 2).sum(1))
+    return out

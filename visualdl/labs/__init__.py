@@ -28,6 +28,8 @@ class LabSpec:
 
 
 LABS: list[LabSpec] = [
+    LabSpec("knn", 1, "Nearest neighbours", "visualdl.labs.knn:KnnLab"),
+    LabSpec("linear", 2, "Linear classifier", "visualdl.labs.linear:LinearLab"),
     LabSpec("backprop", 4, "Backpropagation", "visualdl.labs.backprop:BackpropLab"),
 ]
 

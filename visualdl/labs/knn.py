@@ -1,0 +1,58 @@
+"""Lab 1: nearest neighbours.
+
+Three pages:
+    Decision regions   toy 2D data over kNN regions (k, L1/L2, ties) next to a linear classifier's;
+                       click to add points, Shift+click to remove; split control
+    Choosing k         k-fold cross-validation over a list of k, then the test set once
+    Images             the k nearest training images of a test image and the vote; the
+                       pixel-distance demo (shifted, tinted, occluded copies)
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from visualdl.labs.knn_cv import KnnCvPage
+from visualdl.labs.knn_images import KnnImagesPage
+from visualdl.labs.knn_regions import KnnRegionsPage
+
+
+class KnnLab(QWidget):
+    def __init__(self, ctx, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.tabs = QTabWidget()
+        # the CV page must exist before the regions page loads its first data
+        self.cv_page = KnnCvPage(ctx)
+        self.images_page = KnnImagesPage(ctx)
+        self.regions_page = KnnRegionsPage(ctx)
+        self.regions_page.data_changed.connect(self._on_data_change)
+        if self.regions_page.data is not None:
+            self.cv_page.set_data(self.regions_page.data)
+        self.tabs.addTab(self.regions_page, "Decision regions")
+        self.tabs.addTab(self.cv_page, "Choosing k (cross-validation)")
+        self.tabs.addTab(self.images_page, "Images")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+        self.tabs.currentChanged.connect(self._on_tab_change)
+
+    @Slot(object)
+    def _on_data_change(self, data) -> None:
+        self.cv_page.set_data(data)
+
+    @Slot(int)
+    def _on_tab_change(self, index: int) -> None:
+        # images are loaded when first needed, never at start-up
+        if self.tabs.widget(index) is self.images_page and self.images_page.data is None:
+            self.images_page.load()
+
+    def export_targets(self) -> dict:
+        targets = {}
+        for page in (self.regions_page, self.cv_page, self.images_page):
+            targets.update(page.export_targets())
+        return targets
+
+    def shutdown(self) -> None:
+        for page in (self.regions_page, self.cv_page, self.images_page):
+            page.shutdown()  # cancels their jobs; the window's ctx.shutdown() then joins the threads

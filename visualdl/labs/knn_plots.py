@@ -1,0 +1,118 @@
+"""Plot widgets shared by labs 1 and 2: a decision-region heatmap with the data on top.
+
+Colours only, no maths: each cell is painted with its class's light colour, and
+cells whose kNN vote is tied are painted grey with dark diagonal hatching, so a
+student sees where the colour was settled by the tie rule instead of the data.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+
+# tab10: distinct, colour-blind-friendlier than pure RGB
+PALETTE = np.array([
+    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+    (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+], dtype=np.uint8)
+# region fill: the class colour mixed with white, so the points stay readable on top
+REGION_COLORS = (0.45 * PALETTE + 0.55 * 255).round().astype(np.uint8)
+TIE_COLOR = np.array([205, 205, 205], np.uint8)
+TIE_HATCH = np.array([120, 120, 120], np.uint8)
+HATCH_PERIOD = 6  # in grid cells
+
+
+def class_color(c: int) -> tuple[int, int, int]:
+    return tuple(int(v) for v in PALETTE[c % len(PALETTE)])
+
+
+def region_rgb(labels, tie=None) -> np.ndarray:
+    """labels: (H, W) class per cell; tie: (H, W) bool or None.
+    Returns (H, W, 3) uint8: class colours, ties grey with diagonal hatching."""
+    rgb = REGION_COLORS[np.asarray(labels) % len(REGION_COLORS)]
+    if tie is not None and np.any(tie):
+        rows, cols = np.indices(tie.shape)
+        hatch = ((rows + cols) % HATCH_PERIOD) < 2
+        rgb[tie] = TIE_COLOR
+        rgb[tie & hatch] = TIE_HATCH
+    return rgb
+
+
+def is_tie_color(rgb) -> bool:
+    rgb = np.asarray(rgb)
+    return bool(np.array_equal(rgb, TIE_COLOR) or np.array_equal(rgb, TIE_HATCH))
+
+
+def color_class(rgb) -> int:
+    """The class whose region colour is rgb, or -1 (used by tests and the CSV)."""
+    hits = np.flatnonzero((REGION_COLORS == np.asarray(rgb)).all(1))
+    return int(hits[0]) if hits.size else -1
+
+
+class RegionPlot(pg.PlotWidget):
+    """Decision regions (an image) under the training points (filled) and validation points (hollow).
+
+    Emits clicked(x, y, modifiers) in data coordinates when the student clicks in the plot.
+    """
+
+    clicked = Signal(float, float, object)
+
+    def __init__(self, title: str = "", parent=None):
+        super().__init__(parent=parent, title=title)
+        self.setBackground("w")
+        self.setAspectLocked(True)
+        self.showGrid(x=False, y=False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.addItem(self.image)
+        self.train_scatter = pg.ScatterPlotItem(size=8, pen=pg.mkPen("k", width=0.8), name="train")
+        self.val_scatter = pg.ScatterPlotItem(size=8, symbol="s", brush=None, name="validation")
+        self.addItem(self.train_scatter)
+        self.addItem(self.val_scatter)
+        self.labels = None
+        self.tie = None
+        self.bounds = None
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+
+    def set_regions(self, labels, tie, bounds) -> None:
+        """labels, tie: (H, W), row 0 = lowest y; bounds: (xmin, xmax, ymin, ymax)."""
+        self.labels, self.tie, self.bounds = labels, tie, bounds
+        self.image.setImage(region_rgb(labels, tie), autoLevels=False, levels=(0, 255))
+        xmin, xmax, ymin, ymax = bounds
+        self.image.setRect(QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
+
+    def rgb_at(self, x: float, y: float) -> np.ndarray:
+        """The colour drawn at data point (x, y) (what the student sees there)."""
+        img = self.image.image
+        xmin, xmax, ymin, ymax = self.bounds
+        h, w = img.shape[:2]
+        col = min(max(int((x - xmin) / (xmax - xmin) * w), 0), w - 1)
+        row = min(max(int((y - ymin) / (ymax - ymin) * h), 0), h - 1)
+        return img[row, col]
+
+    def set_points(self, X_train, y_train, X_val=None, y_val=None) -> None:
+        self.train_scatter.setData(pos=np.asarray(X_train, float), brush=[pg.mkBrush(*class_color(c)) for c in y_train])
+        if X_val is None or len(X_val) == 0:
+            self.val_scatter.setData([])
+            return
+        self.val_scatter.setData(pos=np.asarray(X_val, float), brush=None,
+                                 pen=[pg.mkPen(*class_color(c), width=2) for c in y_val])
+
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        vb = self.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        p: QPointF = vb.mapSceneToView(event.scenePos())
+        self.clicked.emit(float(p.x()), float(p.y()), event.modifiers())
+        event.accept()
+
+
+def rgb_pixmap(img, scale: int = 3) -> QPixmap:
+    """img: (H, W, 3) uint8 -> a QPixmap scaled up `scale` times without smoothing (pixels stay visible)."""
+    img = np.ascontiguousarray(img, dtype=np.uint8)
+    h, w = img.shape[:2]
+    qimg = QImage(img.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+    return QPixmap.fromImage(qimg).scaled(w * scale, h * scale, Qt.AspectRatioMode.KeepAspectRatio,
+                                          Qt.TransformationMode.FastTransformation)

@@ -1,0 +1,309 @@
+"""Lab 2, page 1: a 3-class linear classifier on 2D points that the student edits by hand.
+
+Regions, one line w_c . x + b_c = 0 per class with an arrow along w_c (where
+class c's score grows), W and b in spin boxes with their current gradient next
+to them, a table of each point's scores and loss, and the data, regularization
+and total loss. Step / Run / Re-randomize drive the engine in a worker job
+(linear2d_job); every edit is sent to it as a command and comes back as a snapshot.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Slot
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
+
+from visualdl.data import DATASETS
+from visualdl.labs.knn_plots import RegionPlot, class_color
+from visualdl.labs.linear_jobs import linear2d_job
+from visualdl.ui.export import install_export_menu
+
+TOY_SETS = [name for name, d in DATASETS.items() if d["kind"] == "points"]
+NUM_CLASSES = 3
+
+
+class PointTableModel(QAbstractTableModel):
+    """Rows: points; columns: x1, x2, class, one score per class, loss."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.X = np.zeros((0, 2))
+        self.y = np.zeros(0, int)
+        self.scores = np.zeros((0, NUM_CLASSES))
+        self.loss = np.zeros(0)
+
+    def set_values(self, X, y, scores, loss) -> None:
+        same_shape = self.scores.shape == np.shape(scores)
+        if not same_shape:
+            self.beginResetModel()
+        self.X, self.y, self.scores, self.loss = X, y, scores, loss
+        if same_shape:
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
+        else:
+            self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self.y)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else 4 + self.scores.shape[1]
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt API
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Vertical:
+            return str(section)
+        names = ["x1", "x2", "class"] + [f"s{c}" for c in range(self.scores.shape[1])] + ["loss"]
+        return names[section]
+
+    def value(self, row: int, col: int) -> float:
+        C = self.scores.shape[1]
+        if col < 2:
+            return float(self.X[row, col])
+        if col == 2:
+            return int(self.y[row])
+        if col < 3 + C:
+            return float(self.scores[row, col - 3])
+        return float(self.loss[row])
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, col = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            v = self.value(row, col)
+            return str(v) if col == 2 else f"{v:.3f}"
+        if role == Qt.ItemDataRole.ForegroundRole and 3 <= col < 3 + self.scores.shape[1]:
+            if col - 3 == int(self.y[row]):
+                return pg.mkColor(*class_color(int(self.y[row])))
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class Linear2DPage(QWidget):
+    def __init__(self, ctx, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.job = None
+        self.load_job = None
+        self.snap: dict | None = None
+        self.data = None
+        self._build()
+        self.generate()
+
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        data_box = QGroupBox("Data (3 classes)")
+        dform = QFormLayout(data_box)
+        self.set_combo = QComboBox()
+        for name in TOY_SETS:
+            self.set_combo.addItem(DATASETS[name]["title"], name)
+        self.set_combo.setCurrentIndex(TOY_SETS.index("blobs") if "blobs" in TOY_SETS else 0)
+        self.points_spin = QSpinBox(minimum=6, maximum=600, value=60, singleStep=10)
+        self.seed_spin = QSpinBox(minimum=0, maximum=99999, value=0)
+        self.generate_button = QPushButton("Generate")
+        dform.addRow("Set", self.set_combo)
+        dform.addRow("Points", self.points_spin)
+        dform.addRow("Seed", self.seed_spin)
+        dform.addRow(self.generate_button)
+
+        train_box = QGroupBox("Loss and optimization")
+        tform = QFormLayout(train_box)
+        self.loss_combo = QComboBox()
+        self.loss_combo.addItem("Multiclass SVM (hinge)", "svm")
+        self.loss_combo.addItem("Softmax (cross-entropy)", "softmax")
+        self.lr_spin = QDoubleSpinBox(decimals=4, minimum=0.0001, maximum=10.0, singleStep=0.01, value=0.1)
+        self.reg_spin = QDoubleSpinBox(decimals=4, minimum=0.0, maximum=10.0, singleStep=0.01, value=0.01)
+        self.step_button = QPushButton("Step")
+        self.run_button = QPushButton("Run")
+        self.run_button.setCheckable(True)
+        self.random_button = QPushButton("Re-randomize")
+        tform.addRow("Loss", self.loss_combo)
+        tform.addRow("Step size", self.lr_spin)
+        tform.addRow("L2 strength", self.reg_spin)
+        buttons = QHBoxLayout()
+        for b in (self.step_button, self.run_button, self.random_button):
+            buttons.addWidget(b)
+        tform.addRow(buttons)
+        self.loss_label = QLabel("")
+        self.loss_label.setWordWrap(True)
+        tform.addRow(self.loss_label)
+
+        param_box = QGroupBox("W and b (edit; gradient in grey)")
+        grid = QGridLayout(param_box)
+        for col, name in enumerate(["w1", "w2", "b"]):
+            grid.addWidget(QLabel(f"{name}  (∂L/∂{name})"), 0, 1 + col, Qt.AlignmentFlag.AlignCenter)
+        self.param_spins: list[list[QDoubleSpinBox]] = []
+        self.grad_labels: list[list[QLabel]] = []
+        for c in range(NUM_CLASSES):
+            name = QLabel(f"class {c}")
+            name.setStyleSheet(f"color: rgb{class_color(c)}; font-weight: bold;")
+            grid.addWidget(name, 1 + 2 * c, 0)
+            spins, grads = [], []
+            for j in range(3):
+                spin = QDoubleSpinBox(decimals=3, minimum=-100.0, maximum=100.0, singleStep=0.1)
+                spin.setKeyboardTracking(False)
+                spin.valueChanged.connect(self._on_param_edit)
+                grad = QLabel("")
+                grad.setStyleSheet("color: grey;")
+                grid.addWidget(spin, 1 + 2 * c, 1 + j)
+                grid.addWidget(grad, 2 + 2 * c, 1 + j, Qt.AlignmentFlag.AlignCenter)
+                spins.append(spin)
+                grads.append(grad)
+            self.param_spins.append(spins)
+            self.grad_labels.append(grads)
+
+        side = QVBoxLayout()
+        for w in (data_box, train_box, param_box):
+            side.addWidget(w)
+        side.addStretch(1)
+        side_widget = QWidget()
+        side_widget.setLayout(side)
+        side_widget.setFixedWidth(360)
+
+        self.plot = RegionPlot("Linear classifier: regions and lines w·x + b = 0")
+        install_export_menu(self.plot, "linear 2D")
+        self.line_items = []
+        for c in range(NUM_CLASSES):
+            pen = pg.mkPen(*class_color(c), width=2.5)
+            line = pg.PlotDataItem(pen=pen)
+            arrow = pg.PlotDataItem(pen=pen)
+            head = pg.PlotDataItem(pen=pen)
+            for item in (line, arrow, head):
+                self.plot.addItem(item)
+            self.line_items.append((line, arrow, head))
+
+        self.table_model = PointTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.table_model)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setDefaultSectionSize(20)
+        install_export_menu(self.table, "point scores")
+
+        right = QVBoxLayout()
+        right.addWidget(self.plot, 3)
+        right.addWidget(self.table, 2)
+        layout = QHBoxLayout(self)
+        layout.addWidget(side_widget)
+        layout.addLayout(right, 1)
+
+        self.generate_button.clicked.connect(self.generate)
+        self.loss_combo.currentIndexChanged.connect(self._on_loss_change)
+        self.lr_spin.valueChanged.connect(self._on_lr_change)
+        self.reg_spin.valueChanged.connect(self._on_reg_change)
+        self.step_button.clicked.connect(self.step_once)
+        self.run_button.toggled.connect(self._on_run_toggled)
+        self.random_button.clicked.connect(self.randomize)
+
+    # ------------------------------------------------------------------ data and job
+    @Slot()
+    def generate(self) -> None:
+        self.status("Generating data…")
+        self.load_job = self.ctx.load_dataset(self.set_combo.currentData(), seed=self.seed_spin.value(), track=False,
+                                              n_points=self.points_spin.value(), n_classes=NUM_CLASSES,
+                                              val_fraction=0.0, test_fraction=0.0)
+        self.load_job.finished.connect(self._on_data_loaded)
+        self.load_job.errored.connect(self.status)
+
+    @Slot(object)
+    def _on_data_loaded(self, data) -> None:
+        if data is None or self.sender() is not self.load_job:
+            return
+        self.data = data
+        if self.job is not None and self.job.is_running():
+            self.job.send(("data", data.X_train, data.y_train, data.num_classes))
+            return
+        self.job = self.ctx.runner.submit(linear2d_job, data.X_train, data.y_train, data.num_classes,
+                                          loss=self.loss_combo.currentData(), reg=self.reg_spin.value(),
+                                          lr=self.lr_spin.value(), seed=self.seed_spin.value(), title="linear-2d")
+        self.job.yielded.connect(self._on_snapshot)
+        self.job.errored.connect(self.status)
+
+    def send(self, command) -> None:
+        if self.job is not None and self.job.is_running():
+            self.job.send(command)
+
+    def status(self, message: str) -> None:
+        self.loss_label.setText(message)
+
+    @Slot()
+    def step_once(self) -> None:
+        self.run_button.setChecked(False)
+        self.send(("step",))
+
+    @Slot(bool)
+    def _on_run_toggled(self, on: bool) -> None:
+        self.run_button.setText("Pause" if on else "Run")
+        self.send(("run", on))
+
+    def toggle_run(self) -> None:
+        self.run_button.toggle()
+
+    @Slot()
+    def randomize(self) -> None:
+        self.send(("randomize", int(np.random.default_rng().integers(1 << 31))))
+
+    @Slot(int)
+    def _on_loss_change(self, _i: int) -> None:
+        self.send(("loss", self.loss_combo.currentData()))
+
+    @Slot(float)
+    def _on_lr_change(self, value: float) -> None:
+        self.send(("lr", value))
+
+    @Slot(float)
+    def _on_reg_change(self, value: float) -> None:
+        self.send(("reg", value))
+
+    @Slot(float)
+    def _on_param_edit(self, _value: float) -> None:
+        W = np.array([[self.param_spins[c][j].value() for j in range(2)] for c in range(NUM_CLASSES)])
+        b = np.array([self.param_spins[c][2].value() for c in range(NUM_CLASSES)])
+        self.send(("set", W, b))
+
+    # ------------------------------------------------------------------ drawing
+    @Slot(object)
+    def _on_snapshot(self, snap: dict) -> None:
+        if self.sender() is not self.job:
+            return
+        self.snap = snap
+        d = self.data
+        X = d.X_train
+        self.plot.set_regions(snap["regions"], None, snap["bounds"])
+        self.plot.set_points(X, d.y_train)
+        for c, (line, arrow, head) in enumerate(self.line_items):
+            geo = snap["lines"][c] if c < len(snap["lines"]) else None
+            if geo is None:
+                for item in (line, arrow, head):
+                    item.setData([], [])
+                continue
+            line.setData([geo["p1"][0], geo["p2"][0]], [geo["p1"][1], geo["p2"][1]])
+            arrow.setData([geo["arrow_start"][0], geo["arrow_end"][0]], [geo["arrow_start"][1], geo["arrow_end"][1]])
+            head.setData(geo["head"][:, 0], geo["head"][:, 1])
+        xmin, xmax, ymin, ymax = snap["bounds"]
+        self.plot.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
+        for c in range(NUM_CLASSES):
+            values = (snap["W"][c, 0], snap["W"][c, 1], snap["b"][c])
+            grads = (snap["dW"][c, 0], snap["dW"][c, 1], snap["db"][c])
+            for j in range(3):
+                spin = self.param_spins[c][j]
+                if not spin.hasFocus():  # never overwrite what the student is typing
+                    spin.blockSignals(True)
+                    spin.setValue(float(values[j]))
+                    spin.blockSignals(False)
+                self.grad_labels[c][j].setText(f"({grads[j]:+.4f})")
+        self.table_model.set_values(X, d.y_train, snap["scores"], snap["point_loss"])
+        name = "SVM" if snap["loss"] == "svm" else "softmax"
+        self.loss_label.setText(f"{name} data loss {snap['data_loss']:.4f}\n+ L2 loss {snap['reg_loss']:.4f}"
+                                f"\n= total loss {snap['total']:.4f}\naccuracy {100 * snap['accuracy']:.1f}% · "
+                                f"step {snap['step']}")
+
+    def export_targets(self) -> dict:
+        return {"linear 2D": self.plot}
+
+    def shutdown(self) -> None:
+        for job in (self.job, self.load_job):
+            if job is not None:
+                job.cancel()
