@@ -420,10 +420,12 @@ class LinearClassifier:
             if cancel is not None and cancel.is_set():
                 raise Cancelled("training cancelled")
             batch = rng.integers(0, N, batch_size)
-            loss, dW, db = self.loss_and_grads(X[batch], y[batch])
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported just below
+                loss, dW, db = self.loss_and_grads(X[batch], y[batch])
             if not np.isfinite(loss):
                 raise FloatingPointError(f"Loss became {loss} at iteration {it}: learning rate {lr} too large?")
-            opt.step(params, {"W": dW, "b": db})
+            with np.errstate(over="ignore", invalid="ignore"):
+                opt.step(params, {"W": dW, "b": db})
             self.history["iteration"].append(it)
             self.history["loss"].append(loss)
             if (it + 1) % per_epoch == 0 or it == num_iters - 1:
