@@ -252,3 +252,46 @@ def test_dropout_eval_identity_and_expected_value():
     assert abs(y.mean() - 2.0) < 0.02  # expected value preserved
     with pytest.raises(ValueError, match="1.0"):
         Dropout(1.0)
+
+
+# ------------------------------------------------------------------ the fast paths give the same numbers
+
+
+@pytest.fixture
+def bands_and_threads(monkeypatch):
+    """Force one output row per im2col band and a second thread for every split."""
+    from visualdl.engine import _parallel, layers
+    monkeypatch.setattr(layers, "CONV_CHUNK_ELEMENTS", 1)
+    monkeypatch.setattr(_parallel, "MIN_PARALLEL_SIZE", 0)
+
+
+@pytest.mark.parametrize("make,x", [
+    (lambda: Conv2D(3, 4, 3, stride=2, padding=1, rng=0, dtype=F64), gaussian((2, 3, 7, 7))),
+    (lambda: Conv2D(2, 3, 5, padding=2, rng=1, dtype=F64), gaussian((3, 2, 6, 6))),
+    (lambda: MaxPool2D(dtype=F64), distinct((2, 3, 6, 6))),
+    (lambda: MaxPool2D(3, 2, dtype=F64), distinct((2, 3, 7, 7))),
+    (lambda: AvgPool2D(dtype=F64), gaussian((2, 3, 6, 6))),
+    (lambda: ReLU(dtype=F64), away_from_zero((2, 3, 4, 4))),
+])
+def test_gradients_in_bands_and_threads(bands_and_threads, make, x):
+    helper_check(make, x)
+
+
+def test_conv_in_bands_and_threads_matches_loops(bands_and_threads):
+    x = gaussian((2, 3, 9, 9))
+    conv = Conv2D(3, 4, 3, 2, 1, rng=0, dtype=F64)
+    assert conv._band_rows(5, 2) == 1
+    assert rel_error(conv.forward(x), naive_conv(x, conv.params["W"], conv.params["b"], 2, 1)) < 1e-12
+
+
+def test_sequential_backward_leaves_the_callers_gradient_alone():
+    net = Sequential(Linear(4, 3, rng=0, dtype=F64), ReLU(dtype=F64), Linear(3, 3, rng=1, dtype=F64), ReLU(dtype=F64))
+    x = gaussian((5, 4))
+    net.forward(x)
+    dy = gaussian((5, 3), 1)
+    kept = dy.copy()
+    dx = net.backward(dy, input_grad=True)
+    np.testing.assert_array_equal(dy, kept)
+    net2 = Sequential(*net.layers)
+    errors = check_layer(net2, x)
+    assert max(errors.values()) < TOL and dx.shape == x.shape

@@ -93,6 +93,11 @@ class Layer:
     def backward(self, dy):
         raise NotImplementedError
 
+    def backward_owned(self, dy):
+        """backward(dy) for a dy nobody else reads (Sequential passes its own
+        intermediate gradients): a layer may then write dx over dy, saving memory."""
+        return self.backward(dy)
+
     def output_shape(self, input_shape):
         """input_shape without the batch axis -> output shape without the batch axis."""
         return tuple(input_shape)
@@ -154,6 +159,11 @@ class Linear(Layer):
 # ---------------------------------------------------------------- convolution
 
 
+# Elements of one im2col band (4 bytes each in float32): big enough for an
+# efficient matrix product, small enough to stay out of the step's peak memory.
+CONV_CHUNK_ELEMENTS = 1 << 20
+
+
 def _windows(a, k, stride, Ho, Wo):
     """All k x k windows of a (C, H, W, N) array as a (C, k, k, Ho, Wo, N) view (no copy)."""
     sc, sh, sw, sn = a.strides
@@ -163,7 +173,11 @@ def _windows(a, k, stride, Ho, Wo):
 
 
 class Conv2D(Layer):
-    """2-D convolution (cross-correlation, as in the course) via im2col and one matrix product.
+    """2-D convolution (cross-correlation, as in the course) via im2col and matrix products.
+
+    The column matrix is built in bands of output rows (one product per band)
+    so it never exists in full, nor does the padded input; backward rebuilds
+    the bands from the input.
 
     x: (N, C, H, W) -> y: (N, F, H', W'), H' = (H - k + 2*pad) / stride + 1
     W: (F, C, k, k); b: (F,)
@@ -192,56 +206,137 @@ class Conv2D(Layer):
             raise ValueError(f"Conv2D expects {self.C} input channels, got {C}")
         return (self.F, *self._geometry(H, W))
 
+    def _band_rows(self, Wo, N):
+        """Output rows per im2col band: bands keep the column buffer small (memory, cache)."""
+        return max(1, CONV_CHUNK_ELEMENTS // (self.C * self.k * self.k * Wo * N))
+
+    def _band_input(self, xt, r0, r1, slab_buf):
+        """The input rows that output rows [r0, r1) see, zero-padded: (C, rows, W + 2*pad, N).
+
+        Without padding this is a view of xt; with padding a copy into slab_buf
+        (the padded input never exists in full).
+        """
+        k, s, p = self.k, self.stride, self.pad
+        C, H, W, N = xt.shape
+        top, bottom = r0 * s - p, (r1 - 1) * s + k - p  # input rows [top, bottom)
+        if not p:
+            return xt[:, top:bottom]
+        slab = slab_buf[:C * (bottom - top) * (W + 2 * p) * N].reshape(C, bottom - top, W + 2 * p, N)
+        lo, hi = max(top, 0), min(bottom, H)
+
+        def copy(a, b):
+            part = slab[a:b]
+            part[:, :, :p] = 0
+            part[:, :, p + W:] = 0
+            part[:, :lo - top] = 0
+            part[:, hi - top:] = 0
+            part[:, lo - top:hi - top, p:p + W] = xt[a:b, lo:hi]
+
+        _parallel.split_run(copy, C, slab.size)
+        return slab
+
+    def _im2col_band(self, xt, r0, r1, buf, slab_buf):
+        """Columns of output rows [r0, r1): (C*k*k, (r1-r0)*Wo*N) in buf, one strided-view copy."""
+        C, k = self.C, self.k
+        N = xt.shape[3]
+        Wo = (xt.shape[2] + 2 * self.pad - k) // self.stride + 1
+        win = _windows(self._band_input(xt, r0, r1, slab_buf), k, self.stride, r1 - r0, Wo)
+        cols = buf[:C * k * k * (r1 - r0) * Wo * N].reshape(win.shape)
+        if C >= 2:
+            _parallel.split_run(lambda a, b: np.copyto(cols[a:b], win[a:b]), C, cols.size)
+        else:
+            _parallel.split_run(lambda a, b: np.copyto(cols[:, a:b], win[:, a:b]), k, cols.size)
+        return cols.reshape(C * k * k, -1)
+
+    def _buffers(self, xt, Ho, Wo):
+        C, H, W, N = xt.shape
+        R = min(self._band_rows(Wo, N), Ho)
+        buf = np.empty(C * self.k * self.k * R * Wo * N, self.dtype)
+        rows_in = (R - 1) * self.stride + self.k
+        slab_buf = np.empty(C * rows_in * (W + 2 * self.pad) * N, self.dtype) if self.pad else None
+        return R, buf, slab_buf
+
     def forward(self, x, train=True):
         x = _as(x, self.dtype)
         if x.ndim != 4 or x.shape[1] != self.C:
             raise ValueError(f"Conv2D expects input (N, {self.C}, H, W), got {x.shape}")
         N, C, H, W = x.shape
         Ho, Wo = self._geometry(H, W)
-        k, s, p = self.k, self.stride, self.pad
+        F = self.F
         xt = _fm(x)  # (C, H, W, N); contiguous when x came from a previous layer
-        if p:
-            xp = np.zeros((C, H + 2 * p, W + 2 * p, N), self.dtype)
-
-            def pad_copy(a, b):
-                xp[a:b, p:p + H, p:p + W] = xt[a:b]
-
-            _parallel.split_run(pad_copy, C, xt.size)
-        else:
-            xp = xt
-        win = _windows(xp, k, s, Ho, Wo)
-        cols = np.empty((C, k, k, Ho, Wo, N), self.dtype)
-
-        def copy_rows(a, b):
-            cols[:, :, :, a:b] = win[:, :, :, a:b]
-
-        _parallel.split_run(copy_rows, Ho, cols.size)
-        cols = cols.reshape(C * k * k, Ho * Wo * N)
-        self.cache = (cols, x.shape)
-        y = self.params["W"].reshape(self.F, -1) @ cols  # (F, Ho*Wo*N): batch innermost
-        y += self.params["b"][:, None]
-        return _bm(y.reshape(self.F, Ho, Wo, N))
+        Wm = self.params["W"].reshape(F, -1)
+        y = np.empty((F, Ho, Wo, N), self.dtype)  # batch innermost
+        y2 = y.reshape(F, -1)
+        R, buf, slab_buf = self._buffers(xt, Ho, Wo)
+        # im2col one band of output rows at a time, one matrix product per band:
+        # the full column matrix (C*k*k x Ho*Wo*N) would be the largest array of the step.
+        for r0 in range(0, Ho, R):
+            r1 = min(Ho, r0 + R)
+            cols = self._im2col_band(xt, r0, r1, buf, slab_buf)
+            np.matmul(Wm, cols, out=y2[:, r0 * Wo * N:r1 * Wo * N])
+        b = self.params["b"]
+        _parallel.split_run(lambda f0, f1: np.add(y2[f0:f1], b[f0:f1, None], out=y2[f0:f1]), F, y.size)
+        # backward rebuilds the columns from the input instead of keeping them
+        self.cache = xt
+        return _bm(y)
 
     def backward(self, dy):
-        cols, (N, C, H, W) = self._take_cache()
-        k, s, p, F = self.k, self.stride, self.pad, self.F
+        xt = self._take_cache()
+        C, H, W, N = xt.shape
+        F = self.F
         Ho, Wo = dy.shape[2], dy.shape[3]
         dy2 = _fm(dy).reshape(F, Ho * Wo * N)  # a view when dy is stored batch-innermost
         Wm = self.params["W"].reshape(F, -1)
-        self.grads = {"W": (dy2 @ cols.T).reshape(self.params["W"].shape), "b": dy2.sum(axis=1)}
-        if not self.need_input_grad:
-            return None
-        dcols = (Wm.T @ dy2).reshape(C, k, k, Ho, Wo, N)
-        dxp = np.zeros((C, H + 2 * p, W + 2 * p, N), self.dtype)
+        R, buf, slab_buf = self._buffers(xt, Ho, Wo)
+        dW, dW_part = np.zeros_like(Wm), np.empty_like(Wm)
+        db = np.empty(F, self.dtype)
+        _parallel.split_run(lambda f0, f1: np.sum(dy2[f0:f1], axis=1, out=db[f0:f1]), F, dy2.size)
+        need_dx = self.need_input_grad
+        if need_dx:
+            dxt = np.zeros((C, H, W, N), self.dtype)
+            dbuf = np.empty_like(buf)
+        for r0 in range(0, Ho, R):
+            r1 = min(Ho, r0 + R)
+            dy_band = dy2[:, r0 * Wo * N:r1 * Wo * N]
+            cols = self._im2col_band(xt, r0, r1, buf, slab_buf)
+            np.matmul(dy_band, cols.T, out=dW_part)
+            dW += dW_part
+            if need_dx:
+                dcols = np.matmul(Wm.T, dy_band, out=dbuf[:cols.size].reshape(cols.shape))
+                self._col2im_band(dcols, dxt, r0, r1, Wo)
+        self.grads = {"W": dW.reshape(self.params["W"].shape), "b": db}
+        return _bm(dxt) if need_dx else None
 
-        def col2im(a, b):
-            # Each window position (i, j) adds its gradient back onto a strided slice.
+    def _col2im_band(self, dcols, dxt, r0, r1, Wo):
+        """Add the column gradients of output rows [r0, r1) back onto the input gradient.
+
+        Window element (i, j) of output (r, c) sits at input (r*s + i - pad, c*s + j - pad);
+        elements that fall in the padding are dropped.
+        """
+        C, k, s, p = self.C, self.k, self.stride, self.pad
+        H, W, N = dxt.shape[1], dxt.shape[2], dxt.shape[3]
+        d6 = dcols.reshape(C, k, k, r1 - r0, Wo, N)
+
+        def span(i, first, stop, size):
+            """Output indices in [first, stop) whose input index r*s + i - p lies in [0, size)."""
+            lo = max(first, -(-(p - i) // s))
+            hi = min(stop, (size - 1 + p - i) // s + 1)
+            return lo, hi
+
+        def add(a, b):  # threads own disjoint channels: no two write the same element
             for i in range(k):
+                rlo, rhi = span(i, r0, r1, H)
+                if rlo >= rhi:
+                    continue
+                rows = slice(rlo * s + i - p, (rhi - 1) * s + i - p + 1, s)
                 for j in range(k):
-                    dxp[a:b, i:i + s * Ho:s, j:j + s * Wo:s] += dcols[a:b, i, j]
+                    clo, chi = span(j, 0, Wo, W)
+                    if clo >= chi:
+                        continue
+                    cols = slice(clo * s + j - p, (chi - 1) * s + j - p + 1, s)
+                    dxt[a:b, rows, cols] += d6[a:b, i, j, rlo - r0:rhi - r0, clo:chi]
 
-        _parallel.split_run(col2im, C, dcols.size)
-        return _bm(dxp[:, p:p + H, p:p + W] if p else dxp)
+        _parallel.split_run(add, C, d6.size)
 
     def describe(self):
         return (f"Conv2D({self.C} -> {self.F}, {self.k}x{self.k}, stride {self.stride}, "
@@ -377,8 +472,15 @@ class ReLU(Layer):
         return y
 
     def backward(self, dy):
+        return self._backward(dy, np.empty_like(self.cache) if self.cache is not None else None)
+
+    def backward_owned(self, dy):
+        y = self.cache
+        same_layout = y is not None and dy.strides == y.strides and dy.flags.writeable
+        return self._backward(dy, dy if same_layout else np.empty_like(y) if y is not None else None)
+
+    def _backward(self, dy, dx):
         y = self._take_cache()
-        dx = np.empty_like(y)
         dxf, yf, dyf = _fm(dx), _fm(y), _fm(dy)
         # d * (y > 0) is ~5x faster than np.where(y > 0, d, 0)
         _parallel.split_run(lambda a, b: np.multiply(dyf[a:b], yf[a:b] > 0, out=dxf[a:b]),
@@ -645,10 +747,12 @@ class Sequential(Layer):
         """
         if input_grad is None:
             input_grad = self.need_input_grad
-        for i in range(len(self.layers) - 1, -1, -1):
+        last = len(self.layers) - 1
+        for i in range(last, -1, -1):
             layer = self.layers[i]
             layer.need_input_grad = i > 0 or input_grad
-            dy = layer.backward(dy)
+            # gradients made by our own layers may be overwritten; the caller's dy may not
+            dy = layer.backward(dy) if i == last else layer.backward_owned(dy)
         return dy if input_grad else None
 
     def output_shape(self, input_shape):
