@@ -46,6 +46,7 @@ class KnnRegionsPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.data: ToyData | None = None
+        self._bounds = None
         self.result: dict | None = None  # the latest regions_job result
         self.job = None
         self.load_job = None
@@ -223,7 +224,7 @@ class KnnRegionsPage(QWidget):
         if self.job is not None and self.job.is_running():
             self.job.cancel()
         d = self.data
-        bounds = getattr(self, "_bounds", None)
+        bounds = self._bounds
         self.status_label.setText("Computing regions…")
         self.job = self.ctx.runner.submit(regions_job, d.X_train, d.y_train, d.X_val, d.y_val, d.num_classes,
                                           metric=self.metric, bounds=bounds, title="knn-regions")
@@ -235,7 +236,10 @@ class KnnRegionsPage(QWidget):
         if result is None or self.sender() is not self.job:
             return  # cancelled or superseded
         self.result = result
-        self._bounds = result["grid"].bounds  # edits keep the same view
+        if self._bounds != result["grid"].bounds:  # new data: show all of it (edits keep the view)
+            xmin, xmax, ymin, ymax = result["grid"].bounds
+            self.knn_plot.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
+        self._bounds = result["grid"].bounds
         self.status_label.setText("")
         bounds = result["grid"].bounds
         self.linear_plot.set_regions(result["linear_labels"], None, bounds)
