@@ -77,7 +77,9 @@ def test_unknown_preset_in_default_config():
                       "Linear", "ReLU", "Linear"]),
 ])
 def test_presets_have_the_documented_architecture(preset, types):
-    model = build_model(default_config(preset), (3, 32, 32), 10, rng=np.random.default_rng(0))
+    cfg = default_config(preset)
+    cfg["model"]["batchnorm"] = False
+    model = build_model(cfg, (3, 32, 32), 10, rng=np.random.default_rng(0))
     assert _types(model) == types
     scores = model.forward(np.random.default_rng(1).standard_normal((4, 3, 32, 32)).astype(np.float32))
     assert scores.shape == (4, 10) and scores.dtype == np.float32
@@ -88,8 +90,16 @@ def test_two_layer_is_3072_100_10():
     assert shapes == {"1.W": (100, 3072), "1.b": (100,), "3.W": (10, 100), "3.b": (10,)}
 
 
+def test_standard_cnn_defaults_to_batchnorm_and_augmentation():
+    cfg = default_config("standard_cnn")
+    assert cfg["model"]["batchnorm"] is True and cfg["augment"] is True
+    assert default_config("small_cnn")["model"]["batchnorm"] is False and not default_config("linear")["augment"]
+
+
 def test_standard_cnn_shapes_conv32_conv64_fc256():
-    model = build_model(default_config("standard_cnn"), (3, 32, 32), 10)
+    cfg = default_config("standard_cnn")
+    cfg["model"]["batchnorm"] = False
+    model = build_model(cfg, (3, 32, 32), 10)
     rows = model.summary((3, 32, 32))
     assert [r["output_shape"] for r in rows] == [
         (32, 32, 32), (32, 32, 32), (32, 16, 16), (64, 16, 16), (64, 16, 16), (64, 8, 8),
