@@ -161,7 +161,9 @@ def class_lines(W, b, bounds, arrow_fraction=0.12):
     W: (C, 2), b: (C,), bounds: (xmin, xmax, ymin, ymax).
     Returns a list of C dicts (None where w_c = 0 or the line misses the box):
         {"class": c, "p1": (2,), "p2": (2,) the segment's ends,
-         "arrow_start": (2,) the segment's middle, "arrow_end": (2,) start + a
+         "arrow_start": (2,) a point on the segment (class c at fraction (c+1)/(C+1)
+         of its length, so the arrows of different classes do not pile up),
+         "arrow_end": (2,) start + a
          length of arrow_fraction * box diagonal along w_c / |w_c|
          (the side where class c's score grows),
          "head": (3, 2) the arrowhead as a polyline (left barb, tip, right barb)}.
@@ -182,7 +184,7 @@ def class_lines(W, b, bounds, arrow_fraction=0.12):
         if seg is None:
             lines.append(None)
             continue
-        mid = (seg[0] + seg[1]) / 2
+        mid = seg[0] + (c + 1) / (W.shape[0] + 1) * (seg[1] - seg[0])
         u = w / norm
         length = arrow_fraction * diag
         tip = mid + length * u
