@@ -140,10 +140,11 @@ class Trainer:
     def set_hyperparams(self, lr: float | None = None, **kw) -> None:
         """Change hyperparameters between steps without resetting weights or optimizer state.
 
-        Accepts lr and any optimizer hyperparameter (mu, beta1, ...), plus reg_strength,
-        l1_strength, max_norm, batch_size, augment, lr_decay.
+        Accepts lr and any optimizer hyperparameter (mu, beta1, ...), plus reg_kind,
+        reg_strength, l1_strength, max_norm, batch_size, augment, lr_decay. A bad value
+        raises ValueError naming it and changes nothing.
         """
-        reg_keys = {"reg_strength": "strength", "l1_strength": "l1_strength", "max_norm": "max_norm"}
+        reg_keys = {"reg_kind": "kind", "reg_strength": "strength", "l1_strength": "l1_strength", "max_norm": "max_norm"}
         new = copy.deepcopy(self.config)
         optim_kw = {}
         if lr is not None:
@@ -163,7 +164,7 @@ class Trainer:
             self.optimizer.lr = new["optim"]["lr"]
         self.regularizer = _make_regularizer(new["reg"])  # stateless, so rebuilding it is safe
         if new["batch_size"] != self.config["batch_size"]:
-            # Keep the epoch count continuous: restart the order at the next epoch boundary.
+            # The number of batches per epoch changes: start this epoch over with a fresh order.
             self._order, self._pos = None, 0
         self.config = new
 
