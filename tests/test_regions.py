@@ -96,3 +96,22 @@ def test_neighbor_votes_accuracy_for_points():
     # k = 5: every point sees 3 votes for class 1, so the two class-0 points are wrong
     assert votes.accuracy(5, y) == pytest.approx(3 / 5)
     assert votes.decide(99)[0].tolist() == [1, 1, 1, 1, 1]  # k clipped to k_max
+
+
+@pytest.mark.parametrize("metric", ["l2", "l1"])
+@pytest.mark.parametrize("n, k_max", [(300, 40), (7, 20)])
+def test_tile_pruned_grid_search_equals_the_full_search(metric, n, k_max):
+    from visualdl.engine.classifiers import KNearestNeighbor
+    from visualdl.engine.regions import grid_neighbor_labels
+    rng = np.random.default_rng(1)
+    X = np.concatenate([rng.normal(size=(n, 2)), rng.uniform(-3, 3, size=(n // 3, 2))]).astype(np.float32)
+    X[-1] = X[0]  # a duplicate point: a distance tie settled by index
+    y = rng.integers(0, 3, len(X))
+    g = make_grid(X, resolution=53)  # not a multiple of the tile size
+    fast = grid_neighbor_labels(X, y, g, k_max, metric, block=8)
+    k = min(k_max, len(X))
+    idx, _ = KNearestNeighbor(1, metric).fit(X, y).neighbors(g.points, k)
+    np.testing.assert_array_equal(fast, y[idx])
+    table = KnnRegions.from_points(X, y, g, k_max, 3, metric)
+    pred = KNearestNeighbor(k, metric).fit(X, y).predict(g.points)
+    np.testing.assert_array_equal(table.regions(k)[0].ravel(), pred)

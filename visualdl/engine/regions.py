@@ -164,7 +164,63 @@ class KnnRegions(NeighborVotes):
                                              progress, cancel)
         return None if votes is None else cls(grid, votes.neighbor_labels, num_classes)
 
+    @classmethod
+    def from_points(cls, X_train, y_train, grid: Grid, k_max: int, num_classes: int, metric="l2", cancel=None):
+        """kNN regions of 2D training points (grid_neighbor_labels: exact, tile-pruned search).
+        Returns KnnRegions, or None when cancelled."""
+        labels = grid_neighbor_labels(X_train, y_train, grid, k_max, metric, cancel=cancel)
+        return None if labels is None else cls(grid, labels, num_classes)
+
     def regions(self, k: int):
         """Returns (labels (H, W) int64, tie (H, W) bool) for k neighbours."""
         labels, tie = self.decide(k)
         return labels.reshape(self.grid.shape), tie.reshape(self.grid.shape)
+
+
+def grid_neighbor_labels(X_train, y_train, grid: Grid, k_max: int, metric="l2", block=16, cancel=None):
+    """Labels of the k_max nearest training points of every grid cell, nearest first,
+    the same as KNearestNeighbor(metric).neighbors(grid.points, k_max) gives, found faster.
+
+    Why it is exact: cells are taken in block x block tiles. For a tile with
+    centre c and cell centres within distance h of c, a cell q's k-th nearest
+    distance is at most r_k(c) + h (triangle inequality), so each of its k
+    nearest lies within r_k(c) + 2h of c. Only those candidates (typically a
+    few per cent of the points) are searched, with the same KNearestNeighbor
+    code on the candidate subset kept in index order, so distance values and
+    tie order are those of the full search.
+    Returns (H*W, k) int16 labels with k = min(k_max, N), or None when cancelled.
+    """
+    from visualdl.engine.classifiers import KNearestNeighbor
+
+    X_train = np.asarray(X_train, dtype=np.float32)
+    y_train = np.asarray(y_train)
+    k = int(min(k_max, len(y_train)))
+    if k < 1:
+        raise ValueError("No training points: cannot take a kNN vote")
+    H, W = grid.shape
+    cell_w = (grid.xs[-1] - grid.xs[0]) / max(W - 1, 1)
+    cell_h = (grid.ys[-1] - grid.ys[0]) / max(H - 1, 1)
+    rows = [np.arange(r, min(r + block, H)) for r in range(0, H, block)]
+    cols = [np.arange(c, min(c + block, W)) for c in range(0, W, block)]
+    centres = np.array([[(grid.xs[c[0]] + grid.xs[c[-1]]) / 2, (grid.ys[r[0]] + grid.ys[r[-1]]) / 2]
+                        for r in rows for c in cols], dtype=np.float32)
+    # farthest cell centre of a tile from the tile's centre, in the metric used
+    half = np.array([(block - 1) * cell_w / 2, (block - 1) * cell_h / 2])
+    reach = float(np.hypot(*half) if metric == "l2" else half.sum())
+    full = KNearestNeighbor(1, metric).fit(X_train, y_train)
+    centre_dist = full.distances(centres).astype(np.float64)  # (tiles, N)
+    r_k = np.partition(centre_dist, k - 1, axis=1)[:, k - 1]
+    slack = 1e-4 * (1.0 + np.abs(centre_dist).max())  # float32 rounding of the distances
+    labels = np.empty((H * W, k), dtype=np.int16)
+    t = 0
+    for r in rows:
+        if cancel is not None and cancel.is_set():
+            return None
+        for c in cols:
+            cand = np.flatnonzero(centre_dist[t] <= r_k[t] + 2 * reach + slack)  # sorted: index order kept
+            cells = (r[:, None] * W + c[None, :]).ravel()
+            sub = KNearestNeighbor(1, metric).fit(X_train[cand], y_train[cand])
+            idx, _ = sub.neighbors(grid.points[cells], k)
+            labels[cells] = y_train[cand][idx]
+            t += 1
+    return labels

@@ -34,8 +34,7 @@ def regions_job(ctl, X_train, y_train, X_val, y_val, num_classes, metric="l2", k
     knn = KNearestNeighbor(k=1, metric=metric)
     knn.fit(X_train, y_train)
     cancel = ctl.cancel_event
-    regions = KnnRegions.from_neighbors(knn.neighbors, y_train, grid, k_max, num_classes,
-                                        progress=ctl.report_progress, cancel=cancel)
+    regions = KnnRegions.from_points(X_train, y_train, grid, k_max, num_classes, metric, cancel=cancel)
     if regions is None:
         return None
     train_votes = NeighborVotes.from_neighbors(knn.neighbors, y_train, X_train, k_max, num_classes, cancel=cancel)
