@@ -39,7 +39,7 @@ def test_cross_validation_picks_and_tests_the_best_k(tmp_path, capsys):
 def test_linear_mode_trains_and_reports_train_val_test(tmp_path, capsys):
     out = tmp_path / "lin.json"
     assert main(["knn", "--data", "builtin", "--num-train", "500", "--num-val", "100", "--num-test", "100",
-                 "--linear", "softmax", "--lr", "1e-6", "--reg", "1e-3", "--iters", "100",
+                 "--linear", "softmax", "--lr", "1e-6", "--reg", "1e-3", "--iters", "60",
                  "--batch-size", "100", "--json", str(out)]) == 0
     res = json.loads(out.read_text())
     assert res["method"] == "linear-softmax"

@@ -78,8 +78,8 @@ def make_moons(n_points=300, n_classes=2, noise=0.1, seed=0):
     x0 = np.where(up, np.cos(t), 1 - np.cos(t)) + 2.0 * (y // 2)
     x1 = np.where(up, np.sin(t), 0.5 - np.sin(t))
     X = np.stack([x0, x1], axis=1)
-    # centre and scale into about [-1.5, 1.5] whatever the number of moons
-    X = (X - X.mean(axis=0)) / max(1.0, (np.ptp(X[:, 0]) / 3.0))
+    # centre and scale into [-1.2, 1.2] whatever the number of moons
+    X = (X - (X.max(axis=0) + X.min(axis=0)) / 2) / (np.ptp(X, axis=0).max() / 2.4)
     X += rng.normal(0, noise, X.shape)
     return _finish(X, y, rng)
 
@@ -107,16 +107,20 @@ def make_blobs(n_points=300, n_classes=3, noise=0.25, seed=0):
     return _finish(X, y, rng)
 
 
-def make_linear(n_points=300, n_classes=3, noise=0.25, seed=0):
-    """Blobs around centres mu_c, keeping only points strictly inside their class's region.
+LINEAR_RADIUS = 0.7  # centres of the linear set: close enough that the classes touch
+
+
+def make_linear(n_points=300, n_classes=3, noise=0.4, seed=0):
+    """Wide blobs around centres mu_c, keeping only points strictly inside their class's region.
 
     The regions are the Voronoi cells of the centres, i.e. argmax_c of the
-    linear scores mu_c.x - |mu_c|^2 / 2, with a gap of 0.1 around every
-    border: a linear classifier can reach 100% (see ``linear_rule``).
+    linear scores mu_c.x - |mu_c|^2 / 2, with a thin empty gap along every
+    border: the classes touch along straight lines, yet a linear classifier
+    can reach 100% (see ``linear_rule``).
     """
     rng = np.random.default_rng(seed)
     y = _labels(n_points, n_classes)
-    centres = _centres_on_circle(n_classes, 1.0)
+    centres = _centres_on_circle(n_classes, LINEAR_RADIUS)
     X = np.empty((n_points, 2))
     todo = np.arange(n_points)
     for _ in range(1000):  # rejection sampling: each pass keeps most points
@@ -126,7 +130,7 @@ def make_linear(n_points=300, n_classes=3, noise=0.25, seed=0):
         scores = linear_rule(cand, n_classes)
         own = scores[np.arange(len(todo)), y[todo]]
         scores[np.arange(len(todo)), y[todo]] = -np.inf
-        ok = own - scores.max(axis=1) > 0.1
+        ok = own - scores.max(axis=1) > 0.05 * LINEAR_RADIUS
         X[todo[ok]] = cand[ok]
         todo = todo[~ok]
     else:
@@ -136,7 +140,7 @@ def make_linear(n_points=300, n_classes=3, noise=0.25, seed=0):
 
 def linear_rule(X: np.ndarray, n_classes: int) -> np.ndarray:
     """Scores (N, n_classes) of the linear classifier that separates ``make_linear`` perfectly."""
-    centres = _centres_on_circle(n_classes, 1.0)
+    centres = _centres_on_circle(n_classes, LINEAR_RADIUS)
     return X @ centres.T - 0.5 * (centres**2).sum(axis=1)
 
 
