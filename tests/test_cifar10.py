@@ -213,3 +213,25 @@ def test_real_cifar10_archive(cifar_path):
     assert d.y_train[:5].tolist() == [6, 9, 9, 4, 1]
     # mean pixel of the training set, known to be about 120.7
     assert 119 < d.X_train[:5000].mean() < 122
+
+
+def test_cached_loader_shares_read_only_arrays_and_reloads_a_replaced_file(tmp_path):
+    from visualdl.data.cifar10 import load_cifar10_cached
+
+    path = _write_archive(tmp_path / "c.tar.gz", _fake_members(seed=1))
+    a = load_cifar10_cached(path)
+    assert load_cifar10_cached(path) is a
+    with pytest.raises(ValueError, match="read-only"):
+        a.X_train[0, 0, 0, 0] = 1  # nobody can corrupt the shared copy
+    _write_archive(path, _fake_members(seed=2))  # replaced: new mtime, read again
+    b = load_cifar10_cached(path)
+    assert b is not a and not np.array_equal(a.X_train, b.X_train)
+
+
+def test_every_dataset_is_described_for_the_gui():
+    from visualdl.data import DATASETS
+
+    assert {"builtin", "cifar10", "spiral", "circles", "moons", "xor", "blobs", "linear", "overlap"} <= set(DATASETS)
+    for name, desc in DATASETS.items():
+        assert desc["title"] and desc["kind"] in ("image", "points") and isinstance(desc["params"], dict)
+        assert desc["needs_path"] == (name == "cifar10")
