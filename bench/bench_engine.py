@@ -5,15 +5,16 @@ model presets on 3x32x32 input, NumPy engine vs PyTorch CPU in the same run.
     python bench/bench_engine.py --models small_cnn --batches 256 --repeats 5
 
 Columns
-    ms/step    median wall time of one step
+    ms/step    median wall time of one step; (min) the fastest step
     GFLOP/s    3 x the forward FLOPs of the conv/linear layers (forward, dW, dx)
                divided by the NumPy step time
     peak MB    peak resident memory during one step minus the resident memory
                just before it (Linux VmHWM after resetting it through
                /proc/self/clear_refs), measured the same way for both libraries;
                the model's retained outputs of the previous step are dropped first.
-               glibc is told to return big blocks to the system at once
-               (mallopt M_MMAP_THRESHOLD) so freed memory does not hide a peak.
+               For this measurement (run after all timing) glibc is told to
+               return big blocks to the system at once (mallopt
+               M_MMAP_THRESHOLD) so freed memory does not hide a peak.
     tm MB      NumPy only: tracemalloc's peak of the step (NumPy reports its
                allocations to tracemalloc)
     ratio      NumPy / PyTorch (time and memory); <= 1 means NumPy is as fast/lean
@@ -40,7 +41,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from visualdl.engine import layers as L  # noqa: E402
+from visualdl.engine import _parallel, layers as L  # noqa: E402
 from visualdl.engine.losses import softmax_loss  # noqa: E402
 from visualdl.engine.optim import SGD  # noqa: E402
 
@@ -59,6 +60,8 @@ def build_numpy(preset, rng=0):
         from visualdl.engine.models import build_model, default_config
         cfg = default_config(preset)
         cfg["reg"]["kind"] = "none"
+        # the plain architectures of the issue (a preset's default may add batch norm)
+        cfg["model"].update(batchnorm=False, dropout=0.0)
         return build_model(cfg, INPUT, 10, rng=np.random.default_rng(rng))
     except ImportError:  # models.py absent: the same architectures by hand
         nets = {
@@ -76,7 +79,7 @@ def build_numpy(preset, rng=0):
 def to_torch(model):
     """The same architecture (and weights) as a torch.nn.Sequential."""
     nn = torch.nn
-    mods = []
+    mods, prev_4d = [], True
     for layer in model.layers:
         if isinstance(layer, L.Linear):
             m = nn.Linear(layer.in_features, layer.out_features)
@@ -88,9 +91,15 @@ def to_torch(model):
             m = nn.ReLU()
         elif isinstance(layer, L.Flatten):
             m = nn.Flatten()
+        elif isinstance(layer, L.BatchNorm):  # torch's momentum weighs the new batch
+            bn = nn.BatchNorm2d if prev_4d else nn.BatchNorm1d
+            m = bn(layer.D, eps=layer.eps, momentum=1 - layer.momentum)
+        elif isinstance(layer, L.Dropout):
+            m = nn.Dropout(layer.p)
         else:
             raise ValueError(f"no torch twin for {layer.describe()}")
-        if layer.params:
+        prev_4d = not isinstance(layer, (L.Flatten, L.Linear)) and prev_4d
+        if isinstance(layer, (L.Linear, L.Conv2D)):
             with torch.no_grad():
                 m.weight.copy_(torch.from_numpy(layer.params["W"]))
                 m.bias.copy_(torch.from_numpy(layer.params["b"]))
@@ -199,16 +208,19 @@ def time_steps(step, n):
     return times
 
 
-def bench_one(preset, batch, repeats, steps_per_round, use_torch):
+def setup(preset, batch, use_torch):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, *INPUT)).astype(np.float32)
     y = rng.integers(0, 10, batch).astype(np.int64)
     model = build_numpy(preset)
-    np_step, np_drop = numpy_stepper(model, x, y)
-    contenders = [("numpy", np_step, np_drop)]
+    contenders = [("numpy",) + numpy_stepper(model, x, y)]
     if use_torch:
-        t_step, t_drop = torch_stepper(to_torch(model), x, y)
-        contenders.append(("torch", t_step, t_drop))
+        contenders.append(("torch",) + torch_stepper(to_torch(model), x, y))
+    return model, contenders
+
+
+def time_one(preset, batch, repeats, steps_per_round, use_torch):
+    model, contenders = setup(preset, batch, use_torch)
     for _, step, _ in contenders:  # warm-up (allocations, thread start-up)
         step()
         step()
@@ -219,14 +231,24 @@ def bench_one(preset, batch, repeats, steps_per_round, use_torch):
             times[name] += time_steps(step, steps_per_round)
             time.sleep(REST)
     result = {"model": preset, "batch": batch, "flops": 3 * forward_flops(model, batch)}
-    for name, step, drop in contenders:
+    for name in times:
         result[f"{name}_ms"] = 1000 * statistics.median(times[name])
+        result[f"{name}_min_ms"] = 1000 * min(times[name])
+    return result
+
+
+def memory_one(preset, batch, use_torch):
+    """Peak memory of one step (after a warm-up step), each library measured alone."""
+    model, contenders = setup(preset, batch, use_torch)
+    result = {}
+    for name, step, drop in contenders:
+        step()
         drop()
-        time.sleep(REST)
         result[f"{name}_mb"] = rss_peak_mb(step)
         drop()
-    np_drop()
-    result["numpy_tm_mb"] = tracemalloc_peak_mb(np_step)
+        if name == "numpy":
+            result["numpy_tm_mb"] = tracemalloc_peak_mb(step)
+            drop()
     return result
 
 
@@ -243,28 +265,36 @@ def main(argv=None):
     ap.add_argument("--no-torch", action="store_true")
     args = ap.parse_args(argv)
     use_torch = torch is not None and not args.no_torch
-    malloc_ok = _limit_malloc_caching()
     if use_torch:
         torch.manual_seed(0)
     print(f"numpy {np.__version__}" + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)"
                                        if use_torch else ", torch not used")
-          + f", {os.cpu_count()} CPUs" + ("" if malloc_ok else ", (mallopt unavailable: RSS may under-count)"))
-    head = f"{'model':<13}{'batch':>6}{'ms/step':>9}{'GFLOP/s':>9}{'peak MB':>9}{'tm MB':>8}"
+          + f", {os.cpu_count()} CPUs, engine threads {_parallel.num_threads()}", flush=True)
+    configs = [(p, b) for p in args.models for b in args.batches]
+    # all timing first, in the normal malloc mode; memory afterwards (see _limit_malloc_caching)
+    timed = {}
+    for preset, batch in configs:
+        steps = args.steps or (20 if preset in ("linear", "two_layer") else 3)
+        timed[preset, batch] = time_one(preset, batch, args.repeats, steps, use_torch)
+    malloc_ok = _limit_malloc_caching()
+    if not malloc_ok:
+        print("(mallopt unavailable: RSS may under-count)")
+    head = f"{'model':<13}{'batch':>6}{'ms/step':>9}{'(min)':>7}{'GFLOP/s':>9}{'peak MB':>9}{'tm MB':>7}"
     if use_torch:
-        head += f"{'torch ms':>10}{'torch MB':>10}{'time x':>8}{'mem x':>7}"
+        head += f"{'torch ms':>10}{'(min)':>7}{'torch MB':>10}{'time x':>8}{'mem x':>7}"
     print(head)
     print("-" * len(head))
-    for preset in args.models:
-        for batch in args.batches:
-            steps = args.steps or (20 if preset in ("linear", "two_layer") else 2)
-            r = bench_one(preset, batch, args.repeats, steps, use_torch)
-            line = (f"{preset:<13}{batch:>6}{r['numpy_ms']:>9.1f}{r['flops'] / r['numpy_ms'] / 1e6:>9.1f}"
-                    f"{fmt(r['numpy_mb'], '.0f'):>9}{r['numpy_tm_mb']:>8.0f}")
-            if use_torch:
-                mem_ratio = (r["numpy_mb"] / r["torch_mb"]) if r["numpy_mb"] and r["torch_mb"] else None
-                line += (f"{r['torch_ms']:>10.1f}{fmt(r['torch_mb'], '.0f'):>10}"
-                         f"{r['numpy_ms'] / r['torch_ms']:>8.2f}{fmt(mem_ratio, '.2f'):>7}")
-            print(line, flush=True)
+    for preset, batch in configs:
+        r = timed[preset, batch]
+        r.update(memory_one(preset, batch, use_torch))
+        line = (f"{preset:<13}{batch:>6}{r['numpy_ms']:>9.1f}{r['numpy_min_ms']:>7.1f}"
+                f"{r['flops'] / r['numpy_ms'] / 1e6:>9.1f}"
+                f"{fmt(r['numpy_mb'], '.0f'):>9}{r['numpy_tm_mb']:>7.0f}")
+        if use_torch:
+            mem_ratio = (r["numpy_mb"] / r["torch_mb"]) if r["numpy_mb"] and r["torch_mb"] else None
+            line += (f"{r['torch_ms']:>10.1f}{r['torch_min_ms']:>7.1f}{fmt(r['torch_mb'], '.0f'):>10}"
+                     f"{r['numpy_ms'] / r['torch_ms']:>8.2f}{fmt(mem_ratio, '.2f'):>7}")
+        print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -263,6 +263,7 @@ def bands_and_threads(monkeypatch):
     from visualdl.engine import _parallel, layers
     monkeypatch.setattr(layers, "CONV_CHUNK_ELEMENTS", 1)
     monkeypatch.setattr(_parallel, "MIN_PARALLEL_SIZE", 0)
+    monkeypatch.setattr(_parallel, "MIN_PARALLEL_GEMM", 0)
 
 
 @pytest.mark.parametrize("make,x", [
@@ -272,6 +273,7 @@ def bands_and_threads(monkeypatch):
     (lambda: MaxPool2D(3, 2, dtype=F64), distinct((2, 3, 7, 7))),
     (lambda: AvgPool2D(dtype=F64), gaussian((2, 3, 6, 6))),
     (lambda: ReLU(dtype=F64), away_from_zero((2, 3, 4, 4))),
+    (lambda: Linear(6, 5, rng=3, dtype=F64), gaussian((4, 6))),
 ])
 def test_gradients_in_bands_and_threads(bands_and_threads, make, x):
     helper_check(make, x)
@@ -295,3 +297,15 @@ def test_sequential_backward_leaves_the_callers_gradient_alone():
     net2 = Sequential(*net.layers)
     errors = check_layer(net2, x)
     assert max(errors.values()) < TOL and dx.shape == x.shape
+
+
+@pytest.mark.parametrize("m,k,n", [(3, 5, 8), (9, 4, 2), (1, 1, 1)])
+def test_parallel_matmul_into_strided_output(bands_and_threads, m, k, n):
+    from visualdl.engine import _parallel
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((m, k)), rng.standard_normal((n, k)).T  # b: a transposed view
+    big = np.zeros((m, 2 * n + 1))
+    out = _parallel.matmul(a, b, out=big[:, 1:n + 1])
+    np.testing.assert_allclose(out, a @ b, rtol=1e-12)
+    np.testing.assert_array_equal(big[:, 0], 0)
+    np.testing.assert_array_equal(big[:, n + 1:], 0)

@@ -1,4 +1,4 @@
-"""Run large element-wise NumPy work on both cores.
+"""Run the engine's NumPy work on all cores with ONE pool of threads.
 
 NumPy threads only its matrix products (through BLAS); element-wise ufuncs
 and copies run on one core. Most of them release the GIL, so splitting an
@@ -6,12 +6,24 @@ array into slabs and handing one slab to a second Python thread uses the
 idle core. Small arrays are not worth a thread hand-off (~20 us), so
 `split_run` runs them inline.
 
-Set the environment variable VISUALDL_THREADS=1 to switch this off.
+Matrix products go through `matmul`, which splits them over the same
+threads with OpenBLAS limited to one thread in each (thread-locally, via
+openblas_set_num_threads_local, OpenBLAS >= 0.3.27). Why: after every call
+OpenBLAS' own worker threads keep spinning for ~0.1 s, and element-wise work
+started in that window on our threads measured 3-5x slower. With one pool
+nobody spins. If that OpenBLAS function cannot be found, `matmul` is plain
+np.matmul and BLAS threads itself.
+
+Set the environment variable VISUALDL_THREADS=1 to switch all this off.
 """
 from __future__ import annotations
 
+import ctypes
+import glob
 import os
 from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
 
 # Below this many elements a slab is cheaper to do inline than to hand off.
 MIN_PARALLEL_SIZE = 1 << 17
@@ -24,10 +36,36 @@ def num_threads() -> int:
     return _threads
 
 
+def _find_blas_local():
+    """openblas_set_num_threads_local from NumPy's bundled OpenBLAS, or None."""
+    if _threads < 2:
+        return None
+    libs_dir = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
+    for path in sorted(glob.glob(os.path.join(libs_dir, "*openblas*"))):
+        try:
+            fn = ctypes.CDLL(path).openblas_set_num_threads_local
+        except (OSError, AttributeError):
+            continue
+        fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
+        return fn
+    return None
+
+
+_blas_local = _find_blas_local()
+# Below this many multiply-adds a product is not worth splitting.
+MIN_PARALLEL_GEMM = 1 << 21
+
+
+def _worker_init():
+    if _blas_local is not None:
+        _blas_local(1)
+
+
 def _get_pool() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=_threads - 1, thread_name_prefix="visualdl-engine")
+        _pool = ThreadPoolExecutor(max_workers=_threads - 1, thread_name_prefix="visualdl-engine",
+                                   initializer=_worker_init)
     return _pool
 
 
@@ -47,3 +85,27 @@ def split_run(fn, n: int, size: int) -> None:
     fn(bounds[0], bounds[1])  # the calling thread takes the first slab
     for f in futures:
         f.result()
+
+
+def matmul(a, b, out=None):
+    """a @ b for 2-D arrays, split over the engine's threads (see the module docstring).
+
+    a: (m, k), b: (k, n) -> (m, n), written into `out` when given (may be a strided view).
+    """
+    if out is None:
+        out = np.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
+    if _blas_local is None:
+        return np.matmul(a, b, out=out)
+    m, k = a.shape
+    n = b.shape[1]
+    prev = _blas_local(1)  # this thread too: no BLAS worker wakes up (and spins) afterwards
+    try:
+        if m * n * k < MIN_PARALLEL_GEMM:
+            np.matmul(a, b, out=out)
+        elif n >= m:
+            split_run(lambda s, e: np.matmul(a, b[:, s:e], out=out[:, s:e]), n, m * n * k)
+        else:
+            split_run(lambda s, e: np.matmul(a[s:e], b, out=out[s:e]), m, m * n * k)
+    finally:
+        _blas_local(prev)
+    return out

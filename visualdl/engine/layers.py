@@ -136,16 +136,16 @@ class Linear(Layer):
             raise ValueError(f"Linear expects input (N, {self.in_features}), got {x.shape}")
         self.cache = x
         # (M, D) @ (D, N): the result is stored (M, N), batch innermost.
-        yT = self.params["W"] @ x.T
+        yT = _parallel.matmul(self.params["W"], x.T)
         yT += self.params["b"][:, None]
         return yT.T
 
     def backward(self, dy):
         x, W = self._take_cache(), self.params["W"]
-        self.grads = {"W": dy.T @ x, "b": dy.sum(axis=0)}
+        self.grads = {"W": _parallel.matmul(dy.T, x), "b": dy.sum(axis=0)}
         if not self.need_input_grad:
             return None
-        return (W.T @ dy.T).T  # (D, N) storage, handed on as (N, D)
+        return _parallel.matmul(W.T, dy.T).T  # (D, N) storage, handed on as (N, D)
 
     def output_shape(self, input_shape):
         if tuple(input_shape) != (self.in_features,):
@@ -273,7 +273,7 @@ class Conv2D(Layer):
         for r0 in range(0, Ho, R):
             r1 = min(Ho, r0 + R)
             cols = self._im2col_band(xt, r0, r1, buf, slab_buf)
-            np.matmul(Wm, cols, out=y2[:, r0 * Wo * N:r1 * Wo * N])
+            _parallel.matmul(Wm, cols, out=y2[:, r0 * Wo * N:r1 * Wo * N])
         b = self.params["b"]
         _parallel.split_run(lambda f0, f1: np.add(y2[f0:f1], b[f0:f1, None], out=y2[f0:f1]), F, y.size)
         # backward rebuilds the columns from the input instead of keeping them
@@ -299,10 +299,10 @@ class Conv2D(Layer):
             r1 = min(Ho, r0 + R)
             dy_band = dy2[:, r0 * Wo * N:r1 * Wo * N]
             cols = self._im2col_band(xt, r0, r1, buf, slab_buf)
-            np.matmul(dy_band, cols.T, out=dW_part)
+            _parallel.matmul(dy_band, cols.T, out=dW_part)
             dW += dW_part
             if need_dx:
-                dcols = np.matmul(Wm.T, dy_band, out=dbuf[:cols.size].reshape(cols.shape))
+                dcols = _parallel.matmul(Wm.T, dy_band, out=dbuf[:cols.size].reshape(cols.shape))
                 self._col2im_band(dcols, dxt, r0, r1, Wo)
         self.grads = {"W": dW.reshape(self.params["W"].shape), "b": db}
         return _bm(dxt) if need_dx else None
@@ -384,40 +384,61 @@ class MaxPool2D(_Pool2D):
         x = _as(x, self.dtype)
         N, C, H, W = x.shape
         Ho, Wo = self._geometry(H, W)
-        xt = _fm(x)
+        views = [v for _, _, v in self._views(_fm(x), Ho, Wo)]
         out = np.empty((C, Ho, Wo, N), self.dtype)
-        arg = np.empty((C, Ho, Wo, N), np.uint8)  # which window element won
-        views = self._views(xt, Ho, Wo)
+        if len(views) == 4:
+            # 2x2 as a tournament: which of each pair won, then which pair won
+            wins = np.empty((3, C, Ho, Wo, N), np.bool_)
+            tmp = np.empty_like(out)
 
-        def run(a, b):
-            o, g = out[a:b], arg[a:b]
-            o[...] = views[0][2][a:b]
-            g[...] = 0
-            for code, (_, _, v) in enumerate(views[1:], start=1):
-                v = v[a:b]
-                # strictly greater: ties keep the earlier element
-                np.copyto(g, code, where=v > o)
-                np.maximum(o, v, out=o)
+            def run(a, b):
+                v0, v1, v2, v3 = (v[a:b] for v in views)
+                o, t = out[a:b], tmp[a:b]
+                np.greater(v1, v0, out=wins[0, a:b])  # strictly: ties keep the earlier element
+                np.maximum(v0, v1, out=o)
+                np.greater(v3, v2, out=wins[1, a:b])
+                np.maximum(v2, v3, out=t)
+                np.greater(t, o, out=wins[2, a:b])
+                np.maximum(o, t, out=o)
+        else:
+            wins = np.empty((C, Ho, Wo, N), np.uint8)  # index of the winning window element
+
+            def run(a, b):
+                o, g = out[a:b], wins[a:b]
+                o[...] = views[0][a:b]
+                g[...] = 0
+                for code, v in enumerate(views[1:], start=1):
+                    v = v[a:b]
+                    np.copyto(g, code, where=v > o)  # strictly: ties keep the earlier element
+                    np.maximum(o, v, out=o)
 
         _parallel.split_run(run, C, out.size * len(views))
-        self.cache = (arg, x.shape)
+        self.cache = (wins, x.shape)
         return _bm(out)
 
     def backward(self, dy):
-        arg, (N, C, H, W) = self._take_cache()
+        wins, (N, C, H, W) = self._take_cache()
         Ho, Wo = dy.shape[2], dy.shape[3]
         dyt = _fm(dy)
         overlap = self.stride < self.size
-        covered = self.stride == self.size and Ho * self.size == H and Wo * self.size == W
+        covered = self.stride == self.size  # the geometry check makes the windows tile the input
         dxt = np.empty((C, H, W, N), self.dtype) if covered else np.zeros((C, H, W, N), self.dtype)
-        views = self._views(dxt, Ho, Wo)
+        views = [v for _, _, v in self._views(dxt, Ho, Wo)]
 
         def run(a, b):
-            for code, (_, _, v) in enumerate(views):
+            d = dyt[a:b]
+            if wins.dtype == np.bool_:
+                w0, w1, w2 = wins[0, a:b], wins[1, a:b], wins[2, a:b]
+                np.multiply(d, ~w0 & ~w2, out=views[0][a:b])
+                np.multiply(d, w0 & ~w2, out=views[1][a:b])
+                np.multiply(d, ~w1 & w2, out=views[2][a:b])
+                np.multiply(d, w1 & w2, out=views[3][a:b])
+                return
+            for code, v in enumerate(views):
                 if overlap:
-                    v[a:b] += dyt[a:b] * (arg[a:b] == code)
+                    v[a:b] += d * (wins[a:b] == code)
                 else:
-                    np.multiply(dyt[a:b], arg[a:b] == code, out=v[a:b])
+                    np.multiply(d, wins[a:b] == code, out=v[a:b])
 
         _parallel.split_run(run, C, dxt.size * 2)
         return _bm(dxt)
@@ -748,9 +769,13 @@ class Sequential(Layer):
         if input_grad is None:
             input_grad = self.need_input_grad
         last = len(self.layers) - 1
+        # below the first layer with parameters no input gradient is needed at all
+        first = next((i for i, layer in enumerate(self.layers) if layer.params), last)
         for i in range(last, -1, -1):
             layer = self.layers[i]
-            layer.need_input_grad = i > 0 or input_grad
+            if i < first and not input_grad:
+                break
+            layer.need_input_grad = i > first or input_grad
             # gradients made by our own layers may be overwritten; the caller's dy may not
             dy = layer.backward(dy) if i == last else layer.backward_owned(dy)
         return dy if input_grad else None
