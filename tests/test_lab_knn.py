@@ -233,6 +233,18 @@ def test_image_neighbours_distances_labels_and_vote(lab, qtbot):
     assert page.demo["n"] == 300
 
 
+def test_random_image_button_picks_a_test_image(lab, qtbot):
+    page = lab.images_page
+    page.set_data(_small_images())
+    seen = set()
+    for _ in range(8):
+        page.random_button.click()
+        seen.add(page.index_spin.value())
+    assert len(seen) > 1 and max(seen) < 20
+    qtbot.waitUntil(lambda: page.neighbors is not None and not page.job.is_running(), timeout=WAIT)
+    assert f"test #{page.index_spin.value()}:" in page.panel.query_tile.caption.text()
+
+
 def test_export_every_plot(lab, qtbot, tmp_path):
     lab.images_page.set_data(_small_images())
     qtbot.waitUntil(lambda: lab.images_page.neighbors is not None, timeout=WAIT)
@@ -241,8 +253,13 @@ def test_export_every_plot(lab, qtbot, tmp_path):
     for base in ("knn_regions", "linear_regions", "cross_validation", "nearest_images", "pixel_distance"):
         assert f"{base}.png" in names and f"{base}.svg" in names
         assert ET.parse(tmp_path / "out" / f"{base}.svg").getroot().tag.endswith("svg")
-    assert "knn_regions.csv" in names and "nearest_images.csv" in names
+    assert "knn_regions.csv" in names and "nearest_images.csv" in names and "pixel_distance.csv" in names
     assert (tmp_path / "out" / "nearest_images.csv").read_text().startswith("rank,label,distance")
+    qtbot.waitUntil(lambda: lab.images_page.demo is not None, timeout=WAIT)
+    export_all(lab.export_targets(), tmp_path / "again")
+    rows = (tmp_path / "again" / "pixel_distance.csv").read_text().splitlines()
+    assert rows[0] == "image,edit,l2_distance" and rows[2].startswith("shifted,")
+    assert float(rows[2].split(",")[-1]) == lab.images_page.demo["items"][1]["distance"]
 
 
 @pytest.mark.cifar

@@ -222,6 +222,24 @@ def test_images_training_templates_and_scores(lab, qtbot):
     assert data.class_names[int(np.argmax(scores))] in page.scores_plot.plotItem.titleLabel.text
 
 
+def test_stop_ends_training_and_weights_export_as_csv(lab, qtbot, tmp_path):
+    page = lab.images_page
+    data = load_dataset("builtin", n_train=2000, n_val=20, n_test=0, seed=3)
+    page.epochs_spin.setValue(50)
+    page.start_training(data)
+    qtbot.waitUntil(lambda: page.snap is not None and page.snap["iteration"] >= 10, timeout=60000)
+    page.lr_spin.setValue(2e-6)  # sent to the running job
+    assert page.stop_button.isEnabled()
+    page.stop_button.click()
+    qtbot.waitUntil(lambda: not page.job.is_running(), timeout=WAIT)
+    assert not page.stop_button.isEnabled()
+    assert page.snap["epoch"] < 50
+    export_all({"weights": page.templates_view}, tmp_path)
+    rows = (tmp_path / "weights.csv").read_text().splitlines()
+    assert len(rows) == 11 and len(rows[1].split(",")) == 2 + 3072
+    assert float(rows[1].split(",")[2]) == pytest.approx(float(page.snap["W"][0, 0]))
+
+
 def test_export_every_plot(lab, qtbot, tmp_path):
     written = export_all(lab.export_targets(), tmp_path / "out")
     names = {p.name for p in written}
@@ -230,6 +248,13 @@ def test_export_every_plot(lab, qtbot, tmp_path):
         assert f"{base}.png" in names and f"{base}.svg" in names
         assert ET.parse(tmp_path / "out" / f"{base}.svg").getroot().tag.endswith("svg")
     assert "linear_2d.csv" in names and "linear_loss.csv" in names
+    table = (tmp_path / "out" / "point_scores.csv").read_text().splitlines()
+    assert table[0] == "x1,x2,class,s0,s1,s2,loss" and len(table) == 1 + len(lab.page_2d.data.y_train)
+    assert float(table[1].split(",")[-1]) == pytest.approx(lab.page_2d.snap["point_loss"][0])
+    calc = (tmp_path / "out" / "loss_calculators.csv").read_text().splitlines()
+    assert calc[-1].startswith("loss,") and float(calc[-1].split(",")[-1]) == pytest.approx(2.9)
+    example = (tmp_path / "out" / "worked_example.csv").read_text().splitlines()
+    assert float(example[2].split(",")[-1]) == pytest.approx(437.9)
 
 
 @pytest.mark.cifar

@@ -7,16 +7,13 @@ tinted and occluded, with each copy's L2 distance to the original.
 """
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import numpy as np
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from visualdl.labs.knn_jobs import image_neighbors_job, pixel_demo_job
-from visualdl.labs.knn_plots import class_color, rgb_pixmap
+from visualdl.labs.knn_plots import class_color, rgb_pixmap, write_csv
 from visualdl.ui.export import install_export_menu
 
 MAX_NEIGHBORS = 20
@@ -80,10 +77,19 @@ class NeighborPanel(QWidget):
                 tile.hide()
 
     def export_csv(self, path) -> None:
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["rank", "label", "distance"])
-            writer.writerows(self.rows)
+        write_csv(path, ["rank", "label", "distance"], self.rows)
+
+
+class PixelDemoBox(QGroupBox):
+    """The four images of the pixel-distance demo; CSV: each copy's edit and L2 distance."""
+
+    def __init__(self, title: str, parent=None):
+        super().__init__(title, parent)
+        self.items: list[dict] = []
+
+    def export_csv(self, path) -> None:
+        write_csv(path, ["image", "edit", "l2_distance"],
+                  [(it["name"], it["param"], repr(it["distance"])) for it in self.items])
 
 
 class KnnImagesPage(QWidget):
@@ -131,7 +137,7 @@ class KnnImagesPage(QWidget):
 
         self.panel = NeighborPanel()
         install_export_menu(self.panel, "nearest images")
-        demo_box = QGroupBox("Why pixel distance misleads: same picture to us, far apart in L2")
+        demo_box = PixelDemoBox("Why pixel distance misleads: same picture to us, far apart in L2")
         demo_layout = QHBoxLayout(demo_box)
         self.demo_tiles = [ImageTile(scale=3) for _ in range(4)]
         for tile in self.demo_tiles:
@@ -242,6 +248,7 @@ class KnnImagesPage(QWidget):
             return
         self.demo = result
         items = result["items"]
+        self.demo_box.items = items
         for tile, item in zip(self.demo_tiles, items):
             caption = item["name"] if item["name"] == "original" else \
                 f"{item['name']} ({item['param']})\nL2 = {item['distance']:.0f}"

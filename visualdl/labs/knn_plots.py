@@ -6,6 +6,8 @@ student sees where the colour was settled by the tie rule instead of the data.
 """
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -116,3 +118,11 @@ def rgb_pixmap(img, scale: int = 3) -> QPixmap:
     qimg = QImage(img.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
     return QPixmap.fromImage(qimg).scaled(w * scale, h * scale, Qt.AspectRatioMode.KeepAspectRatio,
                                           Qt.TransformationMode.FastTransformation)
+
+
+def write_csv(path, header, rows) -> None:
+    """The data behind a non-plot view (a table, a calculator, image tiles) as CSV."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayo
                                QHeaderView, QLabel, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
 from visualdl.data import DATASETS
-from visualdl.labs.knn_plots import RegionPlot, class_color
+from visualdl.labs.knn_plots import RegionPlot, class_color, write_csv
 from visualdl.labs.linear_jobs import linear2d_job
 from visualdl.ui.export import install_export_menu
 
@@ -80,6 +80,15 @@ class PointTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+
+class PointTable(QTableView):
+    """The per-point table; CSV: every row as shown, full precision."""
+
+    def export_csv(self, path) -> None:
+        m = self.model()
+        header = [m.headerData(c, Qt.Orientation.Horizontal) for c in range(m.columnCount())]
+        write_csv(path, header, [[m.value(r, c) for c in range(m.columnCount())] for r in range(m.rowCount())])
 
 
 class Linear2DPage(QWidget):
@@ -176,7 +185,7 @@ class Linear2DPage(QWidget):
             self.line_items.append((line, arrow, head))
 
         self.table_model = PointTableModel(self)
-        self.table = QTableView()
+        self.table = PointTable()
         self.table.setModel(self.table_model)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(20)
@@ -301,7 +310,7 @@ class Linear2DPage(QWidget):
                                 f"step {snap['step']}")
 
     def export_targets(self) -> dict:
-        return {"linear 2D": self.plot}
+        return {"linear 2D": self.plot, "point scores": self.table}
 
     def shutdown(self) -> None:
         for job in (self.job, self.load_job):

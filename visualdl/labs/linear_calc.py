@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QGridLayout, QGroupBox
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from visualdl.engine import worked_examples as we
-from visualdl.labs.knn_plots import rgb_pixmap
+from visualdl.labs.knn_plots import rgb_pixmap, write_csv
 from visualdl.ui.export import install_export_menu
 
 
@@ -91,9 +91,17 @@ class PixelExampleBox(QGroupBox):
             self.sum_labels[c].setText(f"{name}: {products} + {_num(b[c])} = "
                                        f"{' + '.join(_factor(t) for t in terms[c])} + {_factor(b[c])} = "
                                        f"{_num(self.scores[c])}")
+        self.values = (x, W, b)
         # the 4 pixels as the 2x2 grey image they are (display only)
         grey = np.clip(x, 0, 255).astype(np.uint8).reshape(2, 2)
         self.pixels.setPixmap(rgb_pixmap(np.repeat(grey[:, :, None], 3, axis=2), scale=40))
+
+
+    def export_csv(self, path) -> None:
+        x, W, b = self.values
+        write_csv(path, ["class"] + [f"w{d + 1}" for d in range(4)] + ["b", "score"],
+                  [[name, *W[c].tolist(), b[c], self.scores[c]] for c, name in enumerate(we.PIXEL_EXAMPLE_CLASSES)]
+                  + [["x", *x.tolist(), "", ""]])
 
 
 class LossCalculatorBox(QGroupBox):
@@ -181,6 +189,14 @@ class LossCalculatorBox(QGroupBox):
         self.svm_loss.setText(f"L = {' + '.join(terms)} = {parts} = <b>{_num(sv['loss'])}</b>")
         self.softmax_table.resizeColumnsToContents()
         self.svm_table.resizeColumnsToContents()
+
+
+    def export_csv(self, path) -> None:
+        sm, sv = self.softmax, self.svm
+        rows = [[name, c == sm["y"], sm["scores"][c], sm["exp"][c], sm["probs"][c], sv["margins"][c]]
+                for c, name in enumerate(we.LOSS_EXAMPLE_CLASSES)]
+        rows.append(["loss", "", "", "", sm["loss"], sv["loss"]])
+        write_csv(path, ["class", "true", "score", "exp", "softmax_probability", "svm_margin"], rows)
 
 
 class LinearCalcPage(QWidget):

@@ -13,9 +13,27 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from visualdl.labs.knn_plots import class_color, rgb_pixmap
+from visualdl.labs.knn_plots import class_color, rgb_pixmap, write_csv
 from visualdl.labs.linear_jobs import linear_image_config, linear_images_job, merge_image_snapshots
 from visualdl.ui.export import install_export_menu
+
+
+class TemplatesView(pg.GraphicsLayoutWidget):
+    """The 10 weight templates; CSV: the weight matrix, one row per class (bias first)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.W = None
+        self.b = None
+        self.class_names: list[str] = []
+
+    def export_csv(self, path) -> None:
+        if self.W is None:
+            write_csv(path, ["class", "b"], [])
+            return
+        header = ["class", "b"] + [f"w{d}" for d in range(self.W.shape[1])]
+        write_csv(path, header, [[name, repr(float(self.b[c])), *map(repr, self.W[c].astype(float).tolist())]
+                                 for c, name in enumerate(self.class_names)])
 
 
 class LinearImagesPage(QWidget):
@@ -95,7 +113,7 @@ class LinearImagesPage(QWidget):
         self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, brushes=[
             pg.mkBrush(*class_color(c)) for c in range(10)])
         self.scores_plot.addItem(self.bars)
-        self.templates_view = pg.GraphicsLayoutWidget()
+        self.templates_view = TemplatesView()
         self.template_items: list[pg.ImageItem] = []
         self.template_boxes: list[pg.ViewBox] = []
         for c in range(10):
@@ -204,6 +222,8 @@ class LinearImagesPage(QWidget):
             ep = [r["epoch"] for r in self.epoch_rows]
             self.train_acc_curve.setData(ep, [r["train_acc"] for r in self.epoch_rows])
             self.val_acc_curve.setData(ep, [r["val_acc"] for r in self.epoch_rows])
+        self.templates_view.W, self.templates_view.b = snap["W"], snap["b"]
+        self.templates_view.class_names = self.data.class_names
         for img_item, template in zip(self.template_items, snap["templates"]):
             img_item.setImage(template, autoLevels=False, levels=(0, 255))
         self.bars.setOpts(height=snap["image_scores"])
