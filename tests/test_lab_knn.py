@@ -231,6 +231,12 @@ def test_image_neighbours_distances_labels_and_vote(lab, qtbot):
     for tile, item in zip(page.demo_tiles[1:], items[1:]):
         assert f"L2 = {item['distance']:.0f}" in tile.caption.text()
     assert page.demo["n"] == 300
+    farthest = max(it["distance"] for it in items[1:])
+    dists = np.linalg.norm(d.X_train.reshape(300, -1).astype(float) - d.X_test[3].reshape(-1).astype(float), axis=1)
+    assert page.demo["closer"] == int((dists < farthest).sum())
+    assert page.demo["closer_other"] == int(((dists < farthest) & (d.y_train != d.y_test[3])).sum())
+    assert page.demo["nearest_train"] == pytest.approx(dists.min())
+    assert f"{page.demo['closer']} of the 300 training images are closer" in page.demo_note.text()
 
 
 def test_random_image_button_picks_a_test_image(lab, qtbot):

@@ -40,16 +40,26 @@ def test_tint_and_occlusion_edit_what_they_say():
 
 
 def test_demo_equalizes_the_three_distances():
-    items = pd.pixel_distance_demo(_image(), dx=2, dy=2)
+    img = _image()
+    items = pd.pixel_distance_demo(img, occlusion=8)
     assert [it["name"] for it in items] == ["original", "shifted", "tinted", "occluded"]
     assert items[0]["distance"] == 0.0
     d_shift, d_tint, d_occ = (it["distance"] for it in items[1:])
-    assert d_shift > 0
-    assert d_tint == pytest.approx(d_shift, rel=0.02)
-    # occlusion size is an integer, so the match is coarser
-    assert d_occ == pytest.approx(d_shift, rel=0.35)
+    assert d_occ == pd.l2_distance(img, pd.occluded(img, 8))  # the occlusion sets the target
+    assert d_tint == pytest.approx(d_occ, rel=0.02)
+    # the shift is the best of the few candidate shifts, not tuned finely
+    best = min(abs(pd.l2_distance(img, pd.shifted(img, *s)) - d_occ) for s in pd.SHIFTS)
+    assert abs(d_shift - d_occ) == pytest.approx(best)
     for it in items:
         assert pd.l2_distance(items[0]["image"], it["image"]) == it["distance"]
+
+
+def test_demo_without_equalizing_uses_the_given_edits():
+    img = _image()
+    items = pd.pixel_distance_demo(img, occlusion=5, equalize=False, dx=1, dy=0, tint=12)
+    np.testing.assert_array_equal(items[1]["image"], pd.shifted(img, 1, 0))
+    np.testing.assert_array_equal(items[2]["image"], pd.tinted(img, 12))
+    np.testing.assert_array_equal(items[3]["image"], pd.occluded(img, 5))
 
 
 def test_demo_rejects_non_rgb_images():

@@ -35,10 +35,12 @@ class ImageTile(QWidget):
         layout.addWidget(self.caption)
 
     def show_image(self, img, caption: str, color=None) -> None:
-        self.picture.setPixmap(rgb_pixmap(img, self.scale))
+        pixmap = rgb_pixmap(img, self.scale)
+        self.picture.setPixmap(pixmap)
         self.caption.setText(caption)
-        if color is not None:
+        if color is not None:  # a frame in the label's class colour, hugging the picture
             self.picture.setStyleSheet(f"border: 3px solid rgb{tuple(color)};")
+            self.picture.setFixedSize(pixmap.width() + 6, pixmap.height() + 6)
 
 
 class NeighborPanel(QWidget):
@@ -253,12 +255,19 @@ class KnnImagesPage(QWidget):
             caption = item["name"] if item["name"] == "original" else \
                 f"{item['name']} ({item['param']})\nL2 = {item['distance']:.0f}"
             tile.show_image(item["image"], caption)
-        shift = items[1]["distance"]
-        note = ("The three copies show the same thing to us, and all sit at about the same L2 distance "
-                f"(~{shift:.0f}) from the original: raw-pixel distance measures colour and position, not content.")
+        dists = [it["distance"] for it in items[1:]]
+        if max(dists) <= 1.3 * min(dists):
+            note = (f"The three copies show the same thing to us and sit at about the same L2 distance "
+                    f"(~{np.mean(dists):.0f}) from the original")
+        else:
+            note = ("The three copies show the same thing to us, yet their L2 distances are "
+                    + ", ".join(f"{d:.0f}" for d in dists) + " (a shift moves every stripe and edge)")
+        note += ": raw-pixel distance measures colour and position, not content."
         if result["n"]:
-            note += (f"\n{result['closer']} of the {result['n']} training images are closer to the original than "
-                     f"its shifted copy; {result['closer_other']} of them show another class.")
+            note += (f"\nThe nearest training image is {result['nearest_train']:.0f} away. "
+                     f"{result['closer']} of the {result['n']} training images are closer to the original "
+                     f"than the farthest copy ({result['farthest_edit']:.0f}); "
+                     f"{result['closer_other']} of them show another class.")
         self.demo_note.setText(note)
 
     @Slot(str)

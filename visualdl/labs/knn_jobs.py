@@ -89,13 +89,16 @@ def image_neighbors_job(ctl, X_train, y_train, image, k, metric="l2"):
 
 def pixel_demo_job(ctl, image, X_train=None, y_train=None, label=None):
     """The pixel-distance demo for one image, and (given the training images) how many
-    training images, and how many of another class, are closer to it than its shifted copy.
-    Returns {"items": [...] as pixel_distance_demo, "closer": int, "closer_other": int, "n": int}."""
+    training images, and how many of another class, are closer to it than the farthest of
+    its three edited copies (each of which a person would call the same picture).
+    Returns {"items": [...] as pixel_distance_demo, "farthest_edit", "nearest_train"
+    (distance of the nearest training image), "closer": int, "closer_other": int, "n": int}."""
     items = pixel_distance_demo(image)
-    out = {"items": items, "closer": None, "closer_other": None, "n": 0}
+    farthest_edit = max(it["distance"] for it in items[1:])
+    out = {"items": items, "farthest_edit": farthest_edit, "nearest_train": None, "closer": None,
+           "closer_other": None, "n": 0}
     if X_train is not None and len(X_train):
         d = distances_to(image, X_train)
-        shift = items[1]["distance"]
-        out.update(closer=int((d < shift).sum()), n=len(d),
-                   closer_other=int(((d < shift) & (np.asarray(y_train) != label)).sum()))
+        out.update(closer=int((d < farthest_edit).sum()), n=len(d), nearest_train=float(d.min()),
+                   closer_other=int(((d < farthest_edit) & (np.asarray(y_train) != label)).sum()))
     return out
