@@ -136,10 +136,10 @@ class KNearestNeighbor:
         self._integer = X.dtype == np.uint8
         if self.metric == "l2":
             # float32 copy and squared norms, computed once for every later query
-            # -2 x stored once (exact: a power of two) so a chunk costs one GEMM and one add
-            Xf = np.asarray(X, dtype=np.float32)
-            self._sq = np.einsum("ij,ij->i", Xf, Xf, dtype=np.float32)
-            self._Xm2 = np.ascontiguousarray(-2.0 * Xf, dtype=np.float32)
+            # -2 x stored once (exact: a power of two) so a chunk costs one GEMM and one add;
+            # one pass converts and scales, and |x|^2 = |-2x|^2 / 4 exactly
+            self._Xm2 = np.multiply(X, np.float32(-2.0), dtype=np.float32)
+            self._sq = np.einsum("ij,ij->i", self._Xm2, self._Xm2, dtype=np.float32) / np.float32(4.0)
         elif X.shape[1] <= 64:
             self._Xf = np.ascontiguousarray(X, dtype=np.float32)  # small D: plain broadcasting
         else:
