@@ -190,6 +190,32 @@ def test_cross_validation_plot_and_test_set_once(lab, qtbot):
     assert cv.test_job.is_running() is False and cv.test_result["acc"] == pytest.approx(test_acc)
 
 
+def test_cross_validation_on_the_images_of_the_images_page(lab, qtbot):
+    cv = lab.cv_page
+    lab.tabs.setCurrentWidget(cv)
+    cv.source_combo.setCurrentIndex(cv.source_combo.findData("images"))
+    # switching to images on this page loads them (the built-in set) in the background
+    qtbot.waitUntil(lambda: lab.images_page.loading() or lab.images_page.data is not None, timeout=WAIT)
+    lab.images_page.load_job.cancel()
+    data = _small_images()
+    lab.images_page.set_data(data)
+    assert cv.data is data
+    cv.ks_edit.setText("1, 2, 7")
+    cv.folds_spin.setValue(3)
+    cv.metric_combo.setCurrentIndex(cv.metric_combo.findData("l1"))
+    cv.run_button.click()
+    qtbot.waitUntil(lambda: cv.cv_result is not None, timeout=WAIT)
+    ref = cross_validate_k(data.X_train, data.y_train, [1, 2, 7], folds=3, metric="l1")
+    xs, ys = cv.fold_scatter.getData()
+    assert len(xs) == 3 * 3
+    np.testing.assert_allclose(sorted(ys), sorted(np.ravel(ref["accuracies"])))
+    np.testing.assert_allclose(cv.mean_curve.getData()[1], ref["mean"])
+    # back to the toy points: the image results are cleared, the points are there again
+    cv.source_combo.setCurrentIndex(cv.source_combo.findData("points"))
+    assert cv.cv_result is None and cv.data is lab.regions_page.data
+    assert len(cv.fold_scatter.getData()[0]) == 0
+
+
 def test_cross_validation_rejects_bad_k_lists(lab):
     cv = lab.cv_page
     cv.ks_edit.setText("1, x")

@@ -27,6 +27,8 @@ class KnnLab(QWidget):
         self.images_page = KnnImagesPage(ctx)
         self.regions_page = KnnRegionsPage(ctx)
         self.regions_page.data_changed.connect(self._on_data_change)
+        self.images_page.data_changed.connect(self._on_images_change)
+        self.cv_page.source_combo.currentIndexChanged.connect(self._on_cv_source_change)
         if self.regions_page.data is not None:
             self.cv_page.set_data(self.regions_page.data)
         self.tabs.addTab(self.regions_page, "Decision regions")
@@ -41,10 +43,20 @@ class KnnLab(QWidget):
     def _on_data_change(self, data) -> None:
         self.cv_page.set_data(data)
 
+    @Slot(object)
+    def _on_images_change(self, data) -> None:
+        self.cv_page.set_data(data, "images")
+
+    @Slot(int)
+    def _on_cv_source_change(self, _index: int) -> None:
+        self._on_tab_change(self.tabs.currentIndex())
+
     @Slot(int)
     def _on_tab_change(self, index: int) -> None:
         # images are loaded when first needed, never at start-up
-        if self.tabs.widget(index) is self.images_page and self.images_page.data is None:
+        wants_images = self.tabs.widget(index) is self.images_page or (
+            self.tabs.widget(index) is self.cv_page and self.cv_page.source_combo.currentData() == "images")
+        if wants_images and self.images_page.data is None and not self.images_page.loading():
             self.images_page.load()
 
     def export_targets(self) -> dict:

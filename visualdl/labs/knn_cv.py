@@ -1,8 +1,9 @@
 """Lab 1, page 2: choosing k by k-fold cross-validation, then scoring the test set once.
 
-Cross-validation runs on the training split of the current toy data (the
-validation split stays out of it, the test split is never looked at) in the
-background, with a progress bar (one step per fold). The plot shows
+Cross-validation runs on the training split of the current toy data, or of
+the images loaded on the Images page (the validation split stays out of it,
+the test split is never looked at), in the background with a progress bar
+(one step per fold). The plot shows
 every fold's accuracy for every k (dots), the mean with +-1 std error bars, and
 the best k (highest mean). The test set is scored once, with the best k, only
 when the student asks; after that the button stays off until the data changes.
@@ -41,7 +42,7 @@ class KnnCvPage(QWidget):
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
         self.ctx = ctx
-        self.data = None
+        self.sources = {"points": None, "images": None}
         self.job = None
         self.test_job = None
         self.cv_result: dict | None = None
@@ -51,6 +52,10 @@ class KnnCvPage(QWidget):
     def _build(self) -> None:
         box = QGroupBox("Cross-validation")
         form = QFormLayout(box)
+        self.source_combo = QComboBox()
+        self.source_combo.addItem("Toy points (Decision regions page)", "points")
+        self.source_combo.addItem("Images (Images page)", "images")
+        form.addRow("Data", self.source_combo)
         self.ks_edit = QLineEdit(DEFAULT_KS)
         self.folds_spin = QSpinBox(minimum=2, maximum=20, value=5)
         self.metric_combo = QComboBox()
@@ -113,13 +118,28 @@ class KnnCvPage(QWidget):
         layout.addWidget(self.plot, 1)
 
         self.run_button.clicked.connect(self.run_cv)
+        self.source_combo.currentIndexChanged.connect(self._on_source_change)
         self.cancel_button.clicked.connect(self.cancel_cv)
         self.test_button.clicked.connect(self.score_test)
 
     # ------------------------------------------------------------------ data
-    def set_data(self, data) -> None:
-        """New or edited toy data: earlier results no longer apply."""
-        self.data = data
+    @property
+    def data(self):
+        """The data cross-validated: the chosen source's splits (or None)."""
+        return self.sources[self.source_combo.currentData()]
+
+    def set_data(self, data, source: str = "points") -> None:
+        """New or edited data of one source: earlier results on it no longer apply."""
+        self.sources[source] = data
+        if source == self.source_combo.currentData():
+            self._reset()
+
+    @Slot(int)
+    def _on_source_change(self, _index: int) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        data = self.data
         self.cancel_cv()
         self.cv_result = None
         self.test_result = None
@@ -129,7 +149,10 @@ class KnnCvPage(QWidget):
         self.error_bars.setData(x=np.array([]), y=np.array([]), height=np.array([]))
         self.progress.setValue(0)
         self.test_button.setEnabled(False)
-        self.summary.setText(f"{len(data.y_train)} training points are split into folds.")
+        if data is None:
+            self.summary.setText("Load images on the Images page first.")
+            return
+        self.summary.setText(f"{len(data.y_train)} training examples are split into folds.")
 
     # ------------------------------------------------------------------ CV
     @Slot()
@@ -221,7 +244,7 @@ class KnnCvPage(QWidget):
             return
         self.test_result = result
         self.test_label.setText(f"Test accuracy with k = {result['k']} ({result['metric'].upper()}): "
-                                f"{100 * result['acc']:.1f}% on {len(self.data.y_test)} points.\n"
+                                f"{100 * result['acc']:.1f}% on {len(self.data.y_test)} examples.\n"
                                 "Reported once; choosing k again on it would make it a validation set.")
 
     @Slot(str)

@@ -8,7 +8,7 @@ tinted and occluded, with each copy's L2 distance to the original.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
@@ -95,6 +95,8 @@ class PixelDemoBox(QGroupBox):
 
 
 class KnnImagesPage(QWidget):
+    data_changed = Signal(object)  # DataSplits of images
+
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
         self.ctx = ctx
@@ -190,8 +192,12 @@ class KnnImagesPage(QWidget):
             return
         self.set_data(data)
 
+    def loading(self) -> bool:
+        return self.load_job is not None and self.load_job.is_running()
+
     def set_data(self, data) -> None:
         self.data = data
+        self.data_changed.emit(data)
         self.status_label.setText(f"{data.name}: {len(data.y_train)} training images, {len(data.y_test)} test images.")
         self.index_spin.blockSignals(True)
         self.index_spin.setMaximum(len(data.y_test) - 1)
