@@ -30,8 +30,10 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -122,15 +124,27 @@ def forward_flops(model, batch):
 # ---------------------------------------------------------------- memory
 
 
+_libc = None
+
+
 def _limit_malloc_caching():
     """Fixed mmap threshold: big freed blocks go straight back to the OS (RSS tracks use)."""
+    global _libc
     try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 1 << 16)  # M_MMAP_THRESHOLD = 64 KiB
-        libc.mallopt(-1, 1 << 16)  # M_TRIM_THRESHOLD
+        _libc = ctypes.CDLL("libc.so.6")
+        _libc.mallopt(-3, 1 << 16)  # M_MMAP_THRESHOLD = 64 KiB
+        _libc.mallopt(-1, 1 << 16)  # M_TRIM_THRESHOLD
         return True
-    except OSError:
+    except (OSError, AttributeError):
+        _libc = None
         return False
+
+
+def _release_free_memory():
+    """Hand free heap pages back to the OS, so reusing them shows up in RSS again."""
+    gc.collect()
+    if _libc is not None:
+        _libc.malloc_trim(0)
 
 
 def _status_kb(field):
@@ -144,7 +158,7 @@ def _status_kb(field):
 def rss_peak_mb(step):
     """Peak RSS during step() minus RSS before it, in MB (None where /proc is unavailable)."""
     try:
-        gc.collect()
+        _release_free_memory()
         before = _status_kb("VmRSS:")
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")  # reset VmHWM to the current RSS
@@ -238,18 +252,29 @@ def time_one(preset, batch, repeats, steps_per_round, use_torch):
 
 
 def memory_one(preset, batch, use_torch):
-    """Peak memory of one step (after a warm-up step), each library measured alone."""
-    model, contenders = setup(preset, batch, use_torch)
+    """Peak memory of one step, each library in a fresh process of its own (see the docstring)."""
     result = {}
-    for name, step, drop in contenders:
-        step()
-        drop()
-        result[f"{name}_mb"] = rss_peak_mb(step)
-        drop()
-        if name == "numpy":
-            result["numpy_tm_mb"] = tracemalloc_peak_mb(step)
-            drop()
+    for lib in ["numpy"] + (["torch"] if use_torch else []):
+        out = subprocess.run([sys.executable, __file__, "--memory-child", lib, preset, str(batch)],
+                             capture_output=True, text=True, timeout=600)
+        if out.returncode != 0:
+            raise RuntimeError(f"memory measurement of {lib} {preset} failed:\n{out.stderr}")
+        result.update(json.loads(out.stdout.strip().splitlines()[-1]))
     return result
+
+
+def memory_child(lib, preset, batch):
+    """In a fresh process: malloc set up first, one warm-up step, then the measured step."""
+    _limit_malloc_caching()
+    model, contenders = setup(preset, int(batch), lib == "torch")
+    name, step, drop = contenders[-1] if lib == "torch" else contenders[0]
+    step()
+    drop()
+    result = {f"{name}_mb": rss_peak_mb(step)}
+    if name == "numpy":
+        drop()
+        result["numpy_tm_mb"] = tracemalloc_peak_mb(step)
+    print(json.dumps(result))
 
 
 def fmt(v, spec):
@@ -263,7 +288,10 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=5, help="alternating rounds per library")
     ap.add_argument("--steps", type=int, default=0, help="steps per round (default: by model size)")
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.memory_child:
+        return memory_child(*args.memory_child)
     use_torch = torch is not None and not args.no_torch
     if use_torch:
         torch.manual_seed(0)
@@ -276,9 +304,6 @@ def main(argv=None):
     for preset, batch in configs:
         steps = args.steps or (20 if preset in ("linear", "two_layer") else 3)
         timed[preset, batch] = time_one(preset, batch, args.repeats, steps, use_torch)
-    malloc_ok = _limit_malloc_caching()
-    if not malloc_ok:
-        print("(mallopt unavailable: RSS may under-count)")
     head = f"{'model':<13}{'batch':>6}{'ms/step':>9}{'(min)':>7}{'GFLOP/s':>9}{'peak MB':>9}{'tm MB':>7}"
     if use_torch:
         head += f"{'torch ms':>10}{'(min)':>7}{'torch MB':>10}{'time x':>8}{'mem x':>7}"
