@@ -135,8 +135,8 @@ class KNearestNeighbor:
         self.num_classes = int(max(num_classes or 0, y.max() + 1))
         self._integer = X.dtype == np.uint8
         if self.metric == "l2":
-            # float32 copy and squared norms, computed once for every later query
-            # -2 x stored once (exact: a power of two) so a chunk costs one GEMM and one add;
+            # -2 x in float32 and |x|^2, computed once for every later query
+            # (-2 x is exact: a power of two) so a chunk costs one GEMM and one add;
             # one pass converts and scales, and |x|^2 = |-2x|^2 / 4 exactly
             self._Xm2 = np.multiply(X, np.float32(-2.0), dtype=np.float32)
             self._sq = np.einsum("ij,ij->i", self._Xm2, self._Xm2, dtype=np.float32) / np.float32(4.0)
