@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QFrame, QScrollArea
 
 # tab10: distinct, colour-blind-friendlier than pure RGB
 PALETTE = np.array([
@@ -126,3 +127,15 @@ def write_csv(path, header, rows) -> None:
         writer = csv.writer(fh)
         writer.writerow(header)
         writer.writerows(rows)
+
+
+def scrollable(widget, width: int | None = None) -> QScrollArea:
+    """widget inside a frameless vertical scroll area, so a page still fits a small screen."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    if width is not None:
+        area.setFixedWidth(width)
+    return area

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox
 
 from visualdl.data import DATASETS
 from visualdl.labs.knn_jobs import K_MAX, regions_job
-from visualdl.labs.knn_plots import RegionPlot
+from visualdl.labs.knn_plots import RegionPlot, scrollable
 from visualdl.ui.export import install_export_menu
 
 TOY_SETS = [name for name, d in DATASETS.items() if d["kind"] == "points"]
@@ -105,7 +105,6 @@ class KnnRegionsPage(QWidget):
         side.addStretch(1)
         side_widget = QWidget()
         side_widget.setLayout(side)
-        side_widget.setFixedWidth(270)
 
         self.knn_plot = RegionPlot("kNN decision regions")
         self.linear_plot = RegionPlot("Linear classifier (softmax) regions")
@@ -129,7 +128,7 @@ class KnnRegionsPage(QWidget):
         right.addWidget(self.legend)
 
         layout = QHBoxLayout(self)
-        layout.addWidget(side_widget)
+        layout.addWidget(scrollable(side_widget, 286))
         layout.addLayout(right, 1)
 
         self.generate_button.clicked.connect(self.generate)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayo
                                QHeaderView, QLabel, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
 from visualdl.data import DATASETS
-from visualdl.labs.knn_plots import RegionPlot, class_color, write_csv
+from visualdl.labs.knn_plots import RegionPlot, class_color, scrollable, write_csv
 from visualdl.labs.linear_jobs import linear2d_job
 from visualdl.ui.export import install_export_menu
 
@@ -170,7 +170,6 @@ class Linear2DPage(QWidget):
         side.addStretch(1)
         side_widget = QWidget()
         side_widget.setLayout(side)
-        side_widget.setFixedWidth(360)
 
         self.plot = RegionPlot("Linear classifier: regions and lines w·x + b = 0")
         install_export_menu(self.plot, "linear 2D")
@@ -195,7 +194,7 @@ class Linear2DPage(QWidget):
         right.addWidget(self.plot, 3)
         right.addWidget(self.table, 2)
         layout = QHBoxLayout(self)
-        layout.addWidget(side_widget)
+        layout.addWidget(scrollable(side_widget, 376))
         layout.addLayout(right, 1)
 
         self.generate_button.clicked.connect(self.generate)

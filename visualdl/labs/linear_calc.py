@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QGridLayout, QGroupBox
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from visualdl.engine import worked_examples as we
-from visualdl.labs.knn_plots import rgb_pixmap, write_csv
+from visualdl.labs.knn_plots import rgb_pixmap, scrollable, write_csv
 from visualdl.ui.export import install_export_menu
 
 
@@ -206,10 +206,16 @@ class LinearCalcPage(QWidget):
         self.calculator = LossCalculatorBox()
         install_export_menu(self.example, "worked example")
         install_export_menu(self.calculator, "loss calculators")
+        content = QWidget()
+        inner = QVBoxLayout(content)
+        inner.addWidget(self.example)
+        inner.addWidget(self.calculator)
+        inner.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.example)
-        layout.addWidget(self.calculator)
-        layout.addStretch(1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        area = scrollable(content)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        layout.addWidget(area)
 
     def export_targets(self) -> dict:
         return {"worked example": self.example, "loss calculators": self.calculator}
