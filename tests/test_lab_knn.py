@@ -140,6 +140,18 @@ def test_click_adds_a_point_and_shift_click_removes_it(lab, qtbot):
     _check_heatmap_against_predict(page, 1, "l2")
 
 
+def test_moving_k_while_edited_points_are_being_voted_on(lab, qtbot):
+    page = lab.regions_page
+    old = page.result
+    page.add_point(0.0, 0.0, 1)
+    assert page.busy()
+    page.k_spin.setValue(3)  # drawn from the previous votes, scored against their own labels
+    assert page.result is old and "k=3" in page.knn_acc.text()
+    _wait_regions(qtbot, page)
+    assert page.result is not old
+    _check_heatmap_against_predict(page, 3, "l2")
+
+
 def test_generate_and_split_controls(lab, qtbot):
     page = lab.regions_page
     page.set_combo.setCurrentIndex(page.set_combo.findData("blobs"))

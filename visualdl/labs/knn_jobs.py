@@ -42,6 +42,7 @@ def regions_job(ctl, X_train, y_train, X_val, y_val, num_classes, metric="l2", k
                  if len(y_val) else None)
     linear = fit_linear_2d(X_train, y_train, num_classes)
     return {"metric": metric, "grid": grid, "regions": regions, "train_votes": train_votes, "val_votes": val_votes,
+            "y_train": y_train, "y_val": y_val,  # the labels these votes are scored against
             "linear_W": linear.W.copy(), "linear_b": linear.b.copy(),
             "linear_labels": predict_grid(linear.predict, grid),
             "linear_train_acc": linear.accuracy(X_train, y_train),

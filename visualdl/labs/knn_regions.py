@@ -262,8 +262,9 @@ class KnnRegionsPage(QWidget):
         labels, tie = r["regions"].regions(self.k)
         self.knn_plot.set_regions(labels, tie, r["grid"].bounds)
         k_used = min(self.k, r["regions"].k_max)
-        train = r["train_votes"].accuracy(k_used, self.data.y_train)
-        val = r["val_votes"].accuracy(k_used, self.data.y_val) if r["val_votes"] is not None else float("nan")
+        # the result's own labels: the points may have been edited since the job started
+        train = r["train_votes"].accuracy(k_used, r["y_train"])
+        val = r["val_votes"].accuracy(k_used, r["y_val"]) if r["val_votes"] is not None else float("nan")
         ties = int(tie.sum())
         self.knn_acc.setText(f"kNN (k={k_used}, {r['metric'].upper()}): train {_pct(train)} · "
                              f"validation {_pct(val)} · tied cells {ties}")
