@@ -141,6 +141,9 @@ class KnnCvPage(QWidget):
     def _reset(self) -> None:
         data = self.data
         self.cancel_cv()
+        if self.test_job is not None:  # a test score of other data must not land here
+            self.test_job.cancel()
+            self.test_job = None
         self.cv_result = None
         self.test_result = None
         for item in (self.fold_scatter, self.best_marker):

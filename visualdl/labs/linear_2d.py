@@ -277,10 +277,9 @@ class Linear2DPage(QWidget):
         if self.sender() is not self.job:
             return
         self.snap = snap
-        d = self.data
-        X = d.X_train
+        X, y = snap["X"], snap["y"]  # the points this snapshot was computed on
         self.plot.set_regions(snap["regions"], None, snap["bounds"])
-        self.plot.set_points(X, d.y_train)
+        self.plot.set_points(X, y)
         for c, (line, arrow, head) in enumerate(self.line_items):
             geo = snap["lines"][c] if c < len(snap["lines"]) else None
             if geo is None:
@@ -302,7 +301,7 @@ class Linear2DPage(QWidget):
                     spin.setValue(float(values[j]))
                     spin.blockSignals(False)
                 self.grad_labels[c][j].setText(f"({grads[j]:+.4f})")
-        self.table_model.set_values(X, d.y_train, snap["scores"], snap["point_loss"])
+        self.table_model.set_values(X, y, snap["scores"], snap["point_loss"])
         name = "SVM" if snap["loss"] == "svm" else "softmax"
         self.loss_label.setText(f"{name} data loss {snap['data_loss']:.4f}\n+ L2 loss {snap['reg_loss']:.4f}"
                                 f"\n= total loss {snap['total']:.4f}\naccuracy {100 * snap['accuracy']:.1f}% · "

@@ -38,6 +38,7 @@ def _snapshot_2d(model: Linear2D, X, y, grid, step: int, running: bool) -> dict:
     snap["accuracy"] = model.accuracy(X, y)
     snap["step"] = step
     snap["running"] = running
+    snap["X"], snap["y"] = X, y  # never modified in place: a "data" command brings new arrays
     return snap
 
 
