@@ -274,6 +274,8 @@ def bands_and_threads(monkeypatch):
     (lambda: AvgPool2D(dtype=F64), gaussian((2, 3, 6, 6))),
     (lambda: ReLU(dtype=F64), away_from_zero((2, 3, 4, 4))),
     (lambda: Linear(6, 5, rng=3, dtype=F64), gaussian((4, 6))),
+    (lambda: _bn(3), gaussian((4, 3, 2, 3)) * 2 + 1),
+    (lambda: _bn(5), gaussian((6, 5)) - 1),
 ])
 def test_gradients_in_bands_and_threads(bands_and_threads, make, x):
     helper_check(make, x)
@@ -309,3 +311,13 @@ def test_parallel_matmul_into_strided_output(bands_and_threads, m, k, n):
     np.testing.assert_allclose(out, a @ b, rtol=1e-12)
     np.testing.assert_array_equal(big[:, 0], 0)
     np.testing.assert_array_equal(big[:, n + 1:], 0)
+
+
+def test_batchnorm_eval_in_threads(bands_and_threads):
+    bn = _bn(3)
+    bn.running_mean[:] = [1.0, -2.0, 0.5]
+    bn.running_var[:] = [4.0, 0.25, 1.0]
+    x = gaussian((4, 3, 2, 2))
+    expected = ((x - bn.running_mean[:, None, None]) / np.sqrt(bn.running_var[:, None, None] + bn.eps)
+                * bn.params["gamma"][:, None, None] + bn.params["beta"][:, None, None])
+    np.testing.assert_allclose(bn.forward(x, train=False), expected, rtol=1e-12)

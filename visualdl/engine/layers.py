@@ -607,39 +607,68 @@ class BatchNorm(Layer):
             raise ValueError(f"BatchNorm expects (N, {self.D}) or (N, {self.D}, H, W), got {x.shape}")
         xt = _fm(x)
         x2 = xt.reshape(self.D, -1)  # (features, samples): a view for batch-innermost storage
-        gamma, beta = self.params["gamma"][:, None], self.params["beta"][:, None]
-        if train:
-            if x2.shape[1] < 2:
-                raise ValueError("BatchNorm in training needs more than one value per feature")
-            mean = x2.mean(axis=1)
-            xc = x2 - mean[:, None]
-            var = np.mean(xc * xc, axis=1)
-            m = self.momentum
-            self.running_mean = (m * self.running_mean + (1 - m) * mean).astype(self.dtype)
-            self.running_var = (m * self.running_var + (1 - m) * var).astype(self.dtype)
-            inv_std = 1.0 / np.sqrt(var + self.eps)
-            xhat = xc * inv_std[:, None]
-            self.cache = (xhat, inv_std, xt.shape)
-        else:
+        D, M = x2.shape
+        gamma, beta = self.params["gamma"], self.params["beta"]
+        y2 = np.empty((D, M), self.dtype)
+        if not train:
             self.cache = None  # no backward through the running statistics
-            inv_std = 1.0 / np.sqrt(self.running_var + self.eps)
-            xhat = (x2 - self.running_mean[:, None]) * inv_std[:, None]
-        y2 = xhat * gamma + beta
+            scale = gamma / np.sqrt(self.running_var + self.eps)
+            shift = beta - self.running_mean * scale
+
+            def run(a, b):
+                np.multiply(x2[a:b], scale[a:b, None], out=y2[a:b])
+                y2[a:b] += shift[a:b, None]
+
+            _parallel.split_run(run, D, x2.size)
+            return _bm(y2.reshape(xt.shape))
+        if M < 2:
+            raise ValueError("BatchNorm in training needs more than one value per feature")
+        xhat = np.empty((D, M), self.dtype)
+        mean, var = np.empty(D, self.dtype), np.empty(D, self.dtype)
+
+        def run(a, b):  # threads own disjoint features
+            xs, xh = x2[a:b], xhat[a:b]
+            mean[a:b] = xs.mean(axis=1)
+            np.subtract(xs, mean[a:b, None], out=xh)
+            var[a:b] = np.einsum("ij,ij->i", xh, xh) / M  # biased variance, no temporary
+            xh *= (1.0 / np.sqrt(var[a:b] + self.eps))[:, None]
+            np.multiply(xh, gamma[a:b, None], out=y2[a:b])
+            y2[a:b] += beta[a:b, None]
+
+        _parallel.split_run(run, D, 4 * x2.size)
+        m = self.momentum
+        self.running_mean = (m * self.running_mean + (1 - m) * mean).astype(self.dtype)
+        self.running_var = (m * self.running_var + (1 - m) * var).astype(self.dtype)
+        self.cache = (xhat, 1.0 / np.sqrt(var + self.eps), xt.shape)
         return _bm(y2.reshape(xt.shape))
 
     def backward(self, dy):
         xhat, inv_std, shape_t = self._take_cache()
         dy2 = _fm(dy).reshape(self.D, -1)
-        M = dy2.shape[1]
-        dbeta = dy2.sum(axis=1)
-        dgamma = (dy2 * xhat).sum(axis=1)
+        D, M = dy2.shape
+        dbeta = np.empty(D, self.dtype)
+        dgamma = np.empty(D, self.dtype)
+        need_dx = self.need_input_grad
+        dx2 = np.empty((D, M), self.dtype) if need_dx else None
+        gamma = self.params["gamma"]
+
+        def run(a, b):
+            d, xh = dy2[a:b], xhat[a:b]
+            dbeta[a:b] = d.sum(axis=1)
+            dgamma[a:b] = np.einsum("ij,ij->i", d, xh)
+            if not need_dx:
+                return
+            # the chain rule through mean and variance, compactly:
+            # dx = gamma*inv_std/M * (M*dy - sum(dy) - xhat*sum(dy*xhat))
+            g = gamma[a:b] * inv_std[a:b]
+            np.multiply(d, g[:, None], out=dx2[a:b])
+            xh *= (-g * dgamma[a:b] / M)[:, None]  # xhat is ours to overwrite: the cache is released
+            dx2[a:b] += xh
+            dx2[a:b] -= (g * dbeta[a:b] / M)[:, None]
+
+        _parallel.split_run(run, D, 4 * dy2.size)
         self.grads = {"gamma": dgamma, "beta": dbeta}
-        if not self.need_input_grad:
-            return None
-        g = (self.params["gamma"] * inv_std / M)[:, None]
-        # compact form of the chain rule through mean and variance
-        dx2 = g * (M * dy2 - dbeta[:, None] - xhat * dgamma[:, None])
-        return _bm(dx2.reshape(shape_t))
+        return _bm(dx2.reshape(shape_t)) if need_dx else None
 
     def describe(self):
         return f"BatchNorm({self.D})"
