@@ -55,6 +55,7 @@ def test_avgpool_overlap(): helper_check(lambda: AvgPool2D(3, 2, dtype=F64), gau
 def test_relu():          helper_check(lambda: ReLU(dtype=F64), away_from_zero((3, 2, 3, 3)))
 def test_relu_2d():       helper_check(lambda: ReLU(dtype=F64), away_from_zero((4, 7)))
 def test_leaky_relu():    helper_check(lambda: LeakyReLU(0.1, dtype=F64), away_from_zero((3, 8)))
+def test_leaky_relu_steep(): helper_check(lambda: LeakyReLU(1.5, dtype=F64), away_from_zero((3, 8)))
 def test_elu():           helper_check(lambda: ELU(0.7, dtype=F64), away_from_zero((3, 8)))
 def test_sigmoid():       helper_check(lambda: Sigmoid(dtype=F64), gaussian((3, 8)) * 3)
 def test_tanh():          helper_check(lambda: Tanh(dtype=F64), gaussian((3, 8)) * 2)
@@ -274,6 +275,10 @@ def bands_and_threads(monkeypatch):
     (lambda: AvgPool2D(dtype=F64), gaussian((2, 3, 6, 6))),
     (lambda: ReLU(dtype=F64), away_from_zero((2, 3, 4, 4))),
     (lambda: Linear(6, 5, rng=3, dtype=F64), gaussian((4, 6))),
+    (lambda: LeakyReLU(0.2, dtype=F64), away_from_zero((3, 2, 3, 3))),
+    (lambda: ELU(dtype=F64), away_from_zero((3, 2, 3, 3))),
+    (lambda: Sigmoid(dtype=F64), gaussian((3, 2, 3, 3))),
+    (lambda: Tanh(dtype=F64), gaussian((3, 2, 3, 3))),
     (lambda: _bn(3), gaussian((4, 3, 2, 3)) * 2 + 1),
     (lambda: _bn(5), gaussian((6, 5)) - 1),
 ])
@@ -321,3 +326,14 @@ def test_batchnorm_eval_in_threads(bands_and_threads):
     expected = ((x - bn.running_mean[:, None, None]) / np.sqrt(bn.running_var[:, None, None] + bn.eps)
                 * bn.params["gamma"][:, None, None] + bn.params["beta"][:, None, None])
     np.testing.assert_allclose(bn.forward(x, train=False), expected, rtol=1e-12)
+
+
+def test_activation_values_and_no_overflow():
+    x = np.array([[-1000.0, -1.0, 0.5, 1000.0]])
+    np.testing.assert_allclose(LeakyReLU(0.1, dtype=F64).forward(x), [[-100.0, -0.1, 0.5, 1000.0]])
+    np.testing.assert_allclose(ELU(2.0, dtype=F64).forward(x), [[-2.0, 2 * (np.exp(-1) - 1), 0.5, 1000.0]])
+    with np.errstate(all="raise"):
+        np.testing.assert_allclose(Sigmoid(dtype=F64).forward(x), [[0.0, 1 / (1 + np.e), 1 / (1 + np.exp(-0.5)), 1.0]])
+        np.testing.assert_allclose(Sigmoid().forward(x.astype(np.float32)), [[0.0, 1 / (1 + np.e), 1 / (1 + np.exp(-0.5)), 1.0]], rtol=1e-6)
+    np.testing.assert_allclose(Tanh(dtype=F64).forward(x), np.tanh(x))
+    np.testing.assert_allclose(ReLU(dtype=F64).forward(x), [[0.0, 0.0, 0.5, 1000.0]])
