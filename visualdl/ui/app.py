@@ -12,6 +12,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="visualdl", description="VisualDL desktop app")
     parser.add_argument("--lab", help="open this lab first (a registry key such as 'training')")
     parser.add_argument("--settings", help="settings file to use instead of the per-user one")
+    parser.add_argument("--play", action="store_true", help="start training as soon as the lab is ready")
     return parser
 
 
@@ -42,4 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         app.setWindowIcon(QIcon(str(icon)))
     ctx, window = create_window(args.settings, args.lab)
     window.show()
+    lab = window.current_lab()
+    if args.play and hasattr(lab, "play"):
+        lab.play()
     return int(app.exec())

@@ -201,8 +201,15 @@ class Job(QObject):
         return not self._done
 
     def wait(self, timeout_ms: int = 10000) -> bool:
-        """Block until the thread has ended (used on shutdown only). True when it did."""
-        return self._thread.wait(timeout_ms) if _is_running(self._thread) else True
+        """Block until the thread has ended (shutdown only: call cancel() first). True when it did.
+
+        quit() first: the job's own end-of-run quit arrives through the GUI event loop, which is
+        blocked while we wait here.
+        """
+        if not _is_running(self._thread):
+            return True
+        self._thread.quit()
+        return self._thread.wait(timeout_ms)
 
     # --- slots: queued from the worker thread, so these run on the GUI thread ---
     @Slot(object)

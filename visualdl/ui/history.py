@@ -1,0 +1,134 @@
+"""A run's history on the GUI side, kept as growing NumPy columns (no Qt).
+
+Per-iteration rows come from ``Trainer.step()`` dicts; the rows that finished an epoch also carry
+``train_acc``/``val_acc``. Columns grow by doubling so appending 100,000+ rows stays cheap, and
+the plots read views of them without copying.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from visualdl.engine.metrics import debiased_ema
+
+ITERATION_COLUMNS = ("iteration", "epoch", "loss", "data_loss", "reg_loss", "batch_acc", "lr", "update_ratio")
+EPOCH_COLUMNS = ("epoch", "iteration", "train_acc", "val_acc")
+
+
+class Columns:
+    """Named float64 columns that grow by doubling: ``cols["loss"]`` is a view of the filled part."""
+
+    def __init__(self, names):
+        self.names = tuple(names)
+        self._data = np.empty((len(self.names), 1024))
+        self.n = 0
+
+    def append(self, rows: list[dict]) -> None:
+        if not rows:
+            return
+        need = self.n + len(rows)
+        if need > self._data.shape[1]:
+            grown = np.empty((len(self.names), max(need, 2 * self._data.shape[1])))
+            grown[:, : self.n] = self._data[:, : self.n]
+            self._data = grown
+        block = np.array([[_num(r.get(k)) for k in self.names] for r in rows], dtype=np.float64)
+        self._data[:, self.n:need] = block.T
+        self.n = need
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._data[self.names.index(name), : self.n]
+
+    def __len__(self) -> int:
+        return self.n
+
+    def rows(self) -> list[dict]:
+        cols = [self[name].tolist() for name in self.names]
+        return [{k: (v if math.isfinite(v) else None) for k, v in zip(self.names, vals)} for vals in zip(*cols)]
+
+
+def _num(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+class RunLog:
+    """One run's curves: iterations (+ smoothed loss) and epochs, with its config and label."""
+
+    def __init__(self, label: str = "run", config: dict | None = None, smoothing: float = 0.6):
+        self.label = label
+        self.config = config or {}
+        self.iterations = Columns(ITERATION_COLUMNS)
+        self.epochs = Columns(EPOCH_COLUMNS)
+        self.smoothing = smoothing
+        self._smoothed = np.empty(0)
+        self._ema_state = None
+
+    def append(self, rows: list[dict]) -> None:
+        """Add Trainer.step() dicts (epoch-end rows also fill the epoch columns)."""
+        self.iterations.append(rows)
+        self.epochs.append([r for r in rows if "train_acc" in r or "val_acc" in r])
+        new, self._ema_state = debiased_ema([_num(r.get("loss")) for r in rows], self.smoothing, self._ema_state)
+        self._smoothed = np.concatenate([self._smoothed, new]) if len(self._smoothed) else new
+
+    def set_smoothing(self, smoothing: float) -> None:
+        """Recompute the smoothed loss for a new smoothing factor (O(n), once per slider change)."""
+        self._smoothed, self._ema_state = debiased_ema(self.iterations["loss"], smoothing)
+        self.smoothing = smoothing
+
+    @property
+    def smoothed_loss(self) -> np.ndarray:
+        return self._smoothed
+
+    def __len__(self) -> int:
+        return len(self.iterations)
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "config": self.config, "iterations": self.iterations.rows(),
+                "epochs": self.epochs.rows()}
+
+    # ---------------------------------------------------------------- files
+    def write_csv(self, path) -> Path:
+        """One row per iteration; train_acc/val_acc filled on the rows that ended an epoch."""
+        path = Path(path)
+        by_iteration = {int(it): (tr, va) for it, tr, va in zip(self.epochs["iteration"], self.epochs["train_acc"],
+                                                                 self.epochs["val_acc"])}
+        header = list(ITERATION_COLUMNS) + ["train_acc", "val_acc", "smoothed_loss"]
+
+        def write(fh):
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            cols = [self.iterations[c].tolist() for c in ITERATION_COLUMNS]
+            for i, vals in enumerate(zip(*cols)):
+                tr, va = by_iteration.get(int(vals[0]), (math.nan, math.nan))
+                row = list(vals) + [tr, va, float(self._smoothed[i]) if i < len(self._smoothed) else math.nan]
+                writer.writerow(["" if (isinstance(v, float) and math.isnan(v)) else
+                                 (int(v) if c == "iteration" else repr(float(v)))
+                                 for c, v in zip(header, row)])
+
+        _atomic_text(path, write, newline="")
+        return path
+
+    def write_json(self, path) -> Path:
+        path = Path(path)
+        _atomic_text(path, lambda fh: json.dump(self.to_dict(), fh, indent=1, allow_nan=False))
+        return path
+
+
+def _atomic_text(path: Path, write, newline=None) -> None:
+    """Write through a temporary file in the same folder, then rename (never a half-written file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
+            write(fh)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

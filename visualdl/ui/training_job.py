@@ -1,0 +1,244 @@
+"""The training dashboard's background job (no Qt): owns the Trainer, obeys commands, yields updates.
+
+Run with ``ctx.runner.submit(training_job, merge=merge_updates)``; drive it with ``job.send(cmd)``:
+
+    ("build", config, data, data_request)   new Trainer (paused); data: a loaded DataSplits
+    ("play",) / ("pause",)                  run continuously / stop after the current step
+    ("step", n)                             n iterations, then pause
+    ("set", {"lr": 0.01, ...})              Trainer.set_hyperparams between steps (no reset)
+    ("reset",)                              same seed -> same initial weights, history cleared
+    ("save", path)                          session = config + weights + history (+ data request)
+    ("restore", session, data)              session from read_session(); replaces the Trainer
+    ("stop",)                               end the job
+
+Every yielded update is a dict (merged by ``merge_updates`` while the GUI is busy, so no row is lost):
+    {"run": int (bumped by build/reset/restore), "reset": bool (the GUI must clear its curves first),
+     "rows": [Trainer.step() dicts], "events": [{"kind", "message", ...}],
+     "status": {"iteration", "epoch", "loss", "batch_acc", "val_acc", "examples_per_s", "playing",
+                "stopped_reason", "lr"},
+     "snapshot": Trainer.snapshot() or None (at most ~5 per second), "history": {...} on restore}
+"""
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from visualdl.engine.serialize import save_checkpoint
+from visualdl.engine.trainer import History, Trainer, load_checkpoint_for
+
+SNAPSHOT_INTERVAL = 0.2  # seconds between Trainer.snapshot() copies while running
+
+
+def merge_updates(pending: dict, new: dict) -> dict:
+    """Combine two updates the GUI has not seen yet; a reset drops the older run's rows."""
+    if new["reset"] or new["run"] != pending["run"]:
+        new["events"] = pending["events"] + new["events"]
+        return new
+    pending["rows"].extend(new["rows"])
+    pending["events"].extend(new["events"])
+    pending["status"] = new["status"]
+    if new["snapshot"] is not None:
+        pending["snapshot"] = new["snapshot"]
+    return pending
+
+
+def read_session(ctl, path):
+    """Worker job: read and check a saved session -> dict (raises CheckpointError in plain words)."""
+    config, arrays, history, extra = load_checkpoint_for(path)
+    return {"path": str(path), "config": config, "arrays": arrays, "history": history or {},
+            "extra": extra or {}, "data": (extra or {}).get("session", {}).get("data")}
+
+
+class _Session:
+    """The job's state; one method per command."""
+
+    def __init__(self):
+        self.trainer: Trainer | None = None
+        self.data_request: dict | None = None
+        self.run = 0
+        self.playing = False
+        self.steps_left = 0
+        self.rows: list[dict] = []
+        self.events: list[dict] = []
+        self.reset_pending = False
+        self.history_payload = None
+        self._recent = deque(maxlen=256)  # (time, batch size) of recent steps for examples/s
+        self._last_snapshot = 0.0
+        self.want_snapshot = False
+
+    # ------------------------------------------------------------------ commands
+    def handle(self, cmd) -> bool:
+        """Apply one command; False means stop the job."""
+        kind = cmd[0]
+        if kind == "stop":
+            return False
+        if kind in ("build", "restore", "reset"):
+            self.playing, self.steps_left = False, 0
+        try:
+            getattr(self, f"_cmd_{kind}")(*cmd[1:])
+        except (ValueError, OSError, KeyError, TypeError) as exc:
+            self.events.append({"kind": "error", "message": f"{_what(kind)}: {exc}"})
+            self.want_snapshot = True
+        return True
+
+    def _cmd_build(self, config, data, data_request=None):
+        trainer = Trainer(config, data)  # may raise ValueError naming the bad field: old one stays
+        self.trainer, self.data_request = trainer, data_request
+        self._new_run()
+        self.events.append({"kind": "built", "message": f"Ready: {data.name}, {trainer.config['model']['preset']}",
+                            "config": trainer.config})
+
+    def _cmd_reset(self):
+        if self.trainer is None:
+            return
+        self.trainer.reset()
+        self._new_run()
+        self.events.append({"kind": "reset", "message": "Reset: same seed, fresh weights"})
+
+    def _cmd_play(self):
+        if self._can_train():
+            self.playing = True
+
+    def _cmd_pause(self):
+        self.playing, self.steps_left = False, 0
+        self.want_snapshot = True
+
+    def _cmd_step(self, n=1):
+        if self._can_train():
+            self.steps_left += max(1, int(n))
+
+    def _cmd_set(self, hyper: dict):
+        if self.trainer is not None:
+            self.trainer.set_hyperparams(**hyper)
+            self.events.append({"kind": "set", "message": "Changed " + ", ".join(f"{k} = {v:g}" if isinstance(v, float)
+                                                                                  else f"{k} = {v}"
+                                                                                  for k, v in hyper.items())})
+            self.want_snapshot = True
+
+    def _cmd_save(self, path):
+        if self.trainer is None:
+            raise ValueError("nothing to save yet (no model is built)")
+        t = self.trainer
+        state = t.state_dict()
+        arrays = dict(state["params"])
+        arrays.update({f"buffer:{n}": b for n, b in state["buffers"].items()})
+        extra = {"input_shape": list(t.data.input_shape), "num_classes": t.data.num_classes,
+                 "class_names": list(t.data.class_names), "dataset": t.data.name,
+                 "preprocessor": t.preprocessor.to_dict(), "iteration": t.iteration, "epochs_done": t.epochs_done,
+                 "session": {"app": "visualdl", "data": self.data_request, "lr": t.lr}}
+        base = save_checkpoint(path, t.config, arrays, history=t.history.to_dict(), extra=extra)
+        self.events.append({"kind": "saved", "message": f"Session saved: {base}.json + .npz", "path": str(base)})
+
+    def _cmd_restore(self, session: dict, data):
+        extra = session["extra"]
+        trainer = Trainer(session["config"], data)
+        if tuple(extra.get("input_shape", ())) != tuple(data.input_shape) or \
+                extra.get("num_classes") != data.num_classes:
+            raise ValueError(f"{session['path']} was trained on {extra.get('dataset')!r} data of another shape")
+        arrays = session["arrays"]
+        trainer.load_state_dict({
+            "params": {n: a for n, a in arrays.items() if not n.startswith("buffer:")},
+            "buffers": {n[len("buffer:"):]: a for n, a in arrays.items() if n.startswith("buffer:")},
+            "iteration": extra.get("iteration", 0), "epochs_done": extra.get("epochs_done", 0),
+            "lr": extra.get("session", {}).get("lr", session["config"]["optim"]["lr"]),
+        })
+        if session["history"]:
+            trainer.history = History.from_dict(session["history"])
+        self.trainer, self.data_request = trainer, session.get("data")
+        self._new_run()
+        self.rows = [dict(r) for r in trainer.history.iterations]  # the GUI redraws the saved curves
+        self.events.append({"kind": "restored", "message": f"Session loaded: {session['path']}",
+                            "config": trainer.config, "data": self.data_request})
+
+    # ------------------------------------------------------------------ stepping
+    def _can_train(self) -> bool:
+        if self.trainer is None:
+            return False
+        if self.trainer.stopped_reason:
+            self.events.append({"kind": "stopped", "message": self.trainer.stopped_reason})
+            return False
+        return True
+
+    def _new_run(self):
+        self.run += 1
+        self.rows, self.reset_pending = [], True
+        self._recent.clear()
+        self.want_snapshot = True
+
+    @property
+    def busy(self) -> bool:
+        return self.trainer is not None and (self.playing or self.steps_left > 0)
+
+    def step(self) -> None:
+        t = self.trainer
+        metrics = t.step()
+        self.rows.append(metrics)
+        self._recent.append((time.perf_counter(), t.batch_size))
+        if self.steps_left > 0:
+            self.steps_left -= 1
+            if self.steps_left == 0 and not self.playing:
+                self.want_snapshot = True
+        if "stopped" in metrics:
+            self.playing, self.steps_left = False, 0
+            self.events.append({"kind": "stopped", "message": metrics["stopped"]})
+            self.want_snapshot = True
+
+    def examples_per_s(self) -> float:
+        if len(self._recent) < 2:
+            return 0.0
+        (t0, _), (t1, _) = self._recent[0], self._recent[-1]
+        n = sum(b for _, b in list(self._recent)[1:])
+        return n / (t1 - t0) if t1 > t0 else 0.0
+
+    def update(self) -> dict:
+        """Everything new since the last update (then forgotten here: the worker owns it now)."""
+        t = self.trainer
+        now = time.monotonic()
+        snapshot = None
+        if t is not None and (self.want_snapshot or now - self._last_snapshot >= SNAPSHOT_INTERVAL):
+            snapshot = t.snapshot()
+            self._last_snapshot, self.want_snapshot = now, False
+        last = t.history.iterations[-1] if t is not None and t.history.iterations else {}
+        last_epoch = t.history.epochs[-1] if t is not None and t.history.epochs else {}
+        status = {"iteration": t.iteration if t else 0, "epoch": t.epoch if t else 0.0,
+                  "loss": last.get("loss"), "batch_acc": last.get("batch_acc"),
+                  "train_acc": last_epoch.get("train_acc"), "val_acc": last_epoch.get("val_acc"),
+                  "examples_per_s": self.examples_per_s() if self.busy else 0.0, "playing": self.busy,
+                  "stopped_reason": t.stopped_reason if t else None, "lr": t.lr if t else None}
+        out = {"run": self.run, "reset": self.reset_pending, "rows": self.rows, "events": self.events,
+               "status": status, "snapshot": snapshot}
+        self.rows, self.events, self.reset_pending = [], [], False
+        return out
+
+
+def _what(kind: str) -> str:
+    return {"build": "Could not build the model", "restore": "Could not load the session",
+            "save": "Could not save the session", "set": "Could not change that setting",
+            "step": "Could not step", "reset": "Could not reset"}.get(kind, kind)
+
+
+def training_job(ctl):
+    """Worker-thread generator: see the module docstring for commands and updates."""
+    session = _Session()
+    while not ctl.cancelled:
+        if session.busy:
+            commands = ctl.commands()
+        else:
+            cmd = ctl.wait_command(0.05)
+            commands = [cmd] if cmd is not None else []
+            commands += ctl.commands()
+        for cmd in commands:
+            if not session.handle(cmd):
+                return session.run
+        if session.busy:
+            try:
+                session.step()
+            except Exception as exc:  # noqa: BLE001 - report it, keep the job (and the app) alive
+                session.playing, session.steps_left = False, 0
+                session.events.append({"kind": "error", "message": f"Training step failed: {exc}"})
+            yield session.update()  # the worker throttles and merges these
+        elif commands or session.rows or session.events:
+            yield session.update()
+        else:
+            yield None  # idle: lets the worker deliver a value it is still holding
+    return session.run
