@@ -267,4 +267,4 @@ def test_cifar_training_starts(lab, qtbot, cifar_path):
     page.train_button.click()
     qtbot.waitUntil(lambda: page.snap is not None and not page.snap["training"], timeout=120000)
     assert page.data.name == "cifar10" and page.snap["iteration"] == 5
-    assert page.template_labels[0].text == page.data.class_names[0]
+    assert page.template_labels[0].toPlainText() == page.data.class_names[0]

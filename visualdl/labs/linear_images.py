@@ -56,16 +56,16 @@ class LinearImagesPage(QWidget):
         self.source_combo = QComboBox()
         self.source_combo.addItem("Built-in images", "builtin")
         self.source_combo.addItem("CIFAR-10", "cifar10")
-        self.train_spin = QSpinBox(minimum=500, maximum=49000, value=5000, singleStep=1000)
+        self.train_spin = QSpinBox(minimum=500, maximum=49000, value=10000, singleStep=1000)
         self.loss_combo = QComboBox()
         self.loss_combo.addItem("Softmax", "softmax")
         self.loss_combo.addItem("Multiclass SVM", "svm")
         self.lr_spin = QDoubleSpinBox(decimals=7, minimum=1e-7, maximum=1.0, singleStep=1e-7)
         self.lr_spin.setValue(1e-6)  # after setDecimals, or the value is rounded away
         self.reg_spin = QDoubleSpinBox(decimals=1, minimum=0.0, maximum=1e5, singleStep=100)
-        self.reg_spin.setValue(1e3)
+        self.reg_spin.setValue(1e4)  # strong enough for smooth templates (CIFAR-10: ~36% val in 10 epochs)
         self.batch_spin = QSpinBox(minimum=1, maximum=2000, value=200)
-        self.epochs_spin = QSpinBox(minimum=1, maximum=100, value=5)
+        self.epochs_spin = QSpinBox(minimum=1, maximum=100, value=10)
         self.train_button = QPushButton("Train")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
@@ -114,18 +114,22 @@ class LinearImagesPage(QWidget):
             pg.mkBrush(*class_color(c)) for c in range(10)])
         self.scores_plot.addItem(self.bars)
         self.templates_view = TemplatesView()
+        # one view holding all ten 32x32 templates on a 5 x 2 grid, each under its class name
+        self.template_box = self.templates_view.addViewBox(lockAspect=True, enableMouse=False)
+        self.template_box.invertY(True)  # image row 0 at the top, as pictures are shown
         self.template_items: list[pg.ImageItem] = []
-        self.template_boxes: list[pg.ViewBox] = []
+        self.template_labels: list[pg.TextItem] = []
         for c in range(10):
-            label = self.templates_view.addLabel(f"class {c}", row=2 * (c // 5), col=c % 5)
-            vb = self.templates_view.addViewBox(row=2 * (c // 5) + 1, col=c % 5, lockAspect=True, enableMouse=False)
-            vb.invertY(True)  # image row 0 at the top, as pictures are shown
+            x, y = 40 * (c % 5), 46 * (c // 5)
             img = pg.ImageItem(axisOrder="row-major")
-            vb.addItem(img)
+            img.cell = (x, y + 12)  # where setRect places it once it has an image
+            label = pg.TextItem(f"class {c}", color="k", anchor=(0.5, 0.5))
+            label.setPos(x + 16, y + 5)
+            self.template_box.addItem(img)
+            self.template_box.addItem(label)
             self.template_items.append(img)
-            self.template_boxes.append(vb)
-            label.setAttr("size", "9pt")
-        self.template_labels = [self.templates_view.ci.getItem(2 * (c // 5), c % 5) for c in range(10)]
+            self.template_labels.append(label)
+        self.template_box.setRange(xRange=(-2, 196), yRange=(-2, 92), padding=0)
         for widget, name in ((self.loss_plot, "linear loss"), (self.acc_plot, "linear accuracy"),
                              (self.scores_plot, "class scores"), (self.templates_view, "weight templates")):
             install_export_menu(widget, name)
@@ -178,7 +182,7 @@ class LinearImagesPage(QWidget):
         self.image_spin.setMaximum(len(data.y_val) - 1)
         self.image_spin.blockSignals(False)
         for c, label in enumerate(self.template_labels):
-            label.setText(data.class_names[c] if c < data.num_classes else "")
+            label.setText(data.class_names[c] if c < data.num_classes else "", color="k")
         axis = self.scores_plot.getAxis("bottom")
         axis.setTicks([[(c, name[:5]) for c, name in enumerate(data.class_names)]])
         config = linear_image_config(self.loss_combo.currentData(), self.lr_spin.value(), self.reg_spin.value(),
@@ -226,6 +230,7 @@ class LinearImagesPage(QWidget):
         self.templates_view.class_names = self.data.class_names
         for img_item, template in zip(self.template_items, snap["templates"]):
             img_item.setImage(template, autoLevels=False, levels=(0, 255))
+            img_item.setRect(*img_item.cell, 32, 32)
         self.bars.setOpts(height=snap["image_scores"])
         d = self.data
         i = snap["image_index"]
