@@ -397,23 +397,22 @@ class MaxPool2D(_Pool2D):
         Ho, Wo = self._geometry(H, W)
         views = [v for _, _, v in self._views(_fm(x), Ho, Wo)]
         out = np.empty((C, Ho, Wo, N), self.dtype)
+        wins = np.empty((C, Ho, Wo, N), np.uint8)  # index of the winning window element
         if len(views) == 4:
-            # 2x2 as a tournament: which of each pair won, then which pair won
-            wins = np.empty((3, C, Ho, Wo, N), np.bool_)
-            tmp = np.empty_like(out)
-
             def run(a, b):
+                # 2x2 as a tournament: which of each pair won, then which pair won
                 v0, v1, v2, v3 = (v[a:b] for v in views)
-                o, t = out[a:b], tmp[a:b]
-                np.greater(v1, v0, out=wins[0, a:b])  # strictly: ties keep the earlier element
+                o, t = out[a:b], np.empty_like(out[a:b])
+                first = np.greater(v1, v0)  # strictly: ties keep the earlier element
                 np.maximum(v0, v1, out=o)
-                np.greater(v3, v2, out=wins[1, a:b])
+                second = np.greater(v3, v2)
                 np.maximum(v2, v3, out=t)
-                np.greater(t, o, out=wins[2, a:b])
+                pair = np.greater(t, o)
                 np.maximum(o, t, out=o)
+                np.copyto(first, second, where=pair)  # the winner's index within its pair
+                np.multiply(pair, np.uint8(2), out=wins[a:b])
+                wins[a:b] += first
         else:
-            wins = np.empty((C, Ho, Wo, N), np.uint8)  # index of the winning window element
-
             def run(a, b):
                 o, g = out[a:b], wins[a:b]
                 o[...] = views[0][a:b]
@@ -438,13 +437,6 @@ class MaxPool2D(_Pool2D):
 
         def run(a, b):
             d = dyt[a:b]
-            if wins.dtype == np.bool_:
-                w0, w1, w2 = wins[0, a:b], wins[1, a:b], wins[2, a:b]
-                np.multiply(d, ~w0 & ~w2, out=views[0][a:b])
-                np.multiply(d, w0 & ~w2, out=views[1][a:b])
-                np.multiply(d, ~w1 & w2, out=views[2][a:b])
-                np.multiply(d, w1 & w2, out=views[3][a:b])
-                return
             for code, v in enumerate(views):
                 if overlap:
                     v[a:b] += d * (wins[a:b] == code)
