@@ -277,6 +277,21 @@ def test_image_neighbours_distances_labels_and_vote(lab, qtbot):
     assert f"{page.demo['closer']} of the 300 training images are closer" in page.demo_note.text()
 
 
+def test_a_tied_image_vote_says_so(lab, qtbot):
+    page = lab.images_page
+    data = _small_images()
+    votes = KNearestNeighbor(2).fit(data.X_train, data.y_train).votes(data.X_test, 2)
+    tied = np.flatnonzero(votes.max(1) == 1)  # two neighbours of two classes
+    untied = np.flatnonzero(votes.max(1) == 2)
+    assert tied.size and untied.size
+    page.set_data(data)
+    page.k_spin.setValue(2)
+    for i, want in ((tied[0], True), (untied[0], False)):
+        page.index_spin.setValue(int(i))
+        qtbot.waitUntil(lambda: page.neighbors is not None and not page.job.is_running(), timeout=WAIT)
+        assert ("Tied vote" in page.panel.vote_label.text()) is want
+
+
 def test_random_image_button_picks_a_test_image(lab, qtbot):
     page = lab.images_page
     page.set_data(_small_images())

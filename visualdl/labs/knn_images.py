@@ -243,10 +243,9 @@ class KnnImagesPage(QWidget):
         vote_parts = [f"{names[c]} {int(v)}" for c, v in sorted(enumerate(votes), key=lambda cv: -cv[1]) if v > 0]
         pred = result["prediction"]
         verdict = "right" if pred == true else "wrong"
-        tied = int((votes == votes.max()).sum()) > 1
         text = (f"Vote of {len(result['labels'])} ({result['metric'].upper()}): " + ", ".join(vote_parts) +
                 f"\n→ predicted {names[pred]} ({verdict}; true: {names[true]})" +
-                ("\nTied vote: the smallest class index wins." if tied else ""))
+                ("\nTied vote: the smallest class index wins." if result["tied"] else ""))
         self.panel.show_result(d.X_test[i], f"test #{i}: {names[true]}", d.X_train[result["indices"]],
                                result["labels"], result["distances"], names, text)
 

@@ -12,7 +12,7 @@ from visualdl.data import Cancelled
 from visualdl.engine.classifiers import KNearestNeighbor, cross_validate_k
 from visualdl.engine.linear2d import Linear2D
 from visualdl.engine.pixel_distance import distances_to, pixel_distance_demo
-from visualdl.engine.regions import KnnRegions, NeighborVotes, make_grid, predict_grid
+from visualdl.engine.regions import KnnRegions, NeighborVotes, decide_votes, make_grid, predict_grid
 
 K_MAX = 100  # the k slider's top: votes are prepared for every k up to this
 
@@ -77,15 +77,17 @@ def image_neighbors_job(ctl, X_train, y_train, image, k, metric="l2"):
     """The k nearest training images of one image, and their vote.
 
     image: (32, 32, 3) uint8. Returns {"indices" (k,), "distances" (k,), "labels" (k,),
-    "votes" (C,), "prediction", "metric"}."""
+    "votes" (C,), "prediction", "tied" (bool: the top vote was shared), "metric"}."""
     knn = KNearestNeighbor(k=int(k), metric=metric)
     knn.fit(X_train, y_train)
     idx, dist = knn.neighbors(np.asarray(image)[None], int(k))
     pred = int(knn.predict(np.asarray(image)[None])[0])
     labels = np.asarray(y_train)[idx[0]]
     num_classes = int(np.max(y_train)) + 1
+    votes = np.bincount(labels, minlength=num_classes)
+    _, tied = decide_votes(votes[None])
     return {"indices": np.asarray(idx[0]), "distances": np.asarray(dist[0], dtype=np.float64), "labels": labels,
-            "votes": np.bincount(labels, minlength=num_classes), "prediction": pred, "metric": metric}
+            "votes": votes, "prediction": pred, "tied": bool(tied[0]), "metric": metric}
 
 
 def pixel_demo_job(ctl, image, X_train=None, y_train=None, label=None):
