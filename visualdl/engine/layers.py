@@ -409,9 +409,13 @@ class MaxPool2D(_Pool2D):
                 np.maximum(v2, v3, out=t)
                 pair = np.greater(t, o)
                 np.maximum(o, t, out=o)
-                np.copyto(first, second, where=pair)  # the winner's index within its pair
-                np.multiply(pair, np.uint8(2), out=wins[a:b])
-                wins[a:b] += first
+                # index = first + pair * (2 + second - first), in uint8 arithmetic
+                # (np.copyto with where= measured twice as slow)
+                f8, s8, p8 = first.view(np.uint8), second.view(np.uint8), pair.view(np.uint8)
+                s8 += np.uint8(2)
+                s8 -= f8
+                s8 *= p8
+                np.add(f8, s8, out=wins[a:b])
         else:
             def run(a, b):
                 o, g = out[a:b], wins[a:b]
