@@ -7,22 +7,25 @@ model presets on 3x32x32 input, NumPy engine vs PyTorch CPU in the same run.
 Columns
     ms/step    median wall time of one step; (min) the fastest step
     GFLOP/s    3 x the forward FLOPs of the conv/linear layers (forward, dW, dx)
-               divided by the NumPy step time
+               divided by the NumPy median step time
     peak MB    peak resident memory during one step minus the resident memory
                just before it (Linux VmHWM after resetting it through
-               /proc/self/clear_refs), measured the same way for both libraries;
-               the model's retained outputs of the previous step are dropped first.
-               For this measurement (run after all timing) glibc is told to
-               return big blocks to the system at once (mallopt
-               M_MMAP_THRESHOLD) so freed memory does not hide a peak.
+               /proc/self/clear_refs). Measured the same way for both libraries,
+               each in a fresh process after one warm-up step, with the
+               model's retained outputs of the previous step dropped first,
+               and glibc told to return big blocks to the system at once
+               (mallopt M_MMAP_THRESHOLD, malloc_trim) so that memory freed
+               earlier does not hide a peak.
     tm MB      NumPy only: tracemalloc's peak of the step (NumPy reports its
-               allocations to tracemalloc)
-    ratio      NumPy / PyTorch (time and memory); <= 1 means NumPy is as fast/lean
+               allocations to tracemalloc), a cross-check of peak MB
+    time x, mem x   NumPy / PyTorch; <= 1 means NumPy is as fast / as lean
 
 Timing: the two libraries alternate in rounds (numpy steps, rest, torch steps,
-rest) so machine load hits both; the rest of 0.25 s lets OpenBLAS' spinning
-worker threads go to sleep before the other library starts. The machine may
-be shared: compare the ratios, which come from the same run.
+rest) so machine load hits both; the rest of 0.25 s lets spinning worker
+threads (OpenMP, OpenBLAS) go to sleep before the other library starts.
+The engine itself does not wake OpenBLAS' threads (see
+visualdl/engine/_parallel.py). The machine may be shared: compare the
+ratios, which come from the same run, and look at the (min) columns.
 Without torch installed only the NumPy columns are printed.
 """
 from __future__ import annotations
