@@ -35,11 +35,13 @@ def regions_job(ctl, X_train, y_train, X_val, y_val, num_classes, metric="l2", k
     knn.fit(X_train, y_train)
     cancel = ctl.cancel_event
     regions = KnnRegions.from_points(X_train, y_train, grid, k_max, num_classes, metric, cancel=cancel)
-    if regions is None:
+    if regions is None or cancel.is_set():  # superseded: newer points or metric are on their way
         return None
     train_votes = NeighborVotes.from_neighbors(knn.neighbors, y_train, X_train, k_max, num_classes, cancel=cancel)
     val_votes = (NeighborVotes.from_neighbors(knn.neighbors, y_train, X_val, k_max, num_classes, cancel=cancel)
                  if len(y_val) else None)
+    if cancel.is_set():
+        return None
     linear = fit_linear_2d(X_train, y_train, num_classes)
     return {"metric": metric, "grid": grid, "regions": regions, "train_votes": train_votes, "val_votes": val_votes,
             "y_train": y_train, "y_val": y_val,  # the labels these votes are scored against
