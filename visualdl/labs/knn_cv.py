@@ -20,6 +20,8 @@ from visualdl.labs.knn_jobs import cv_job, score_test_set_job
 from visualdl.ui.export import install_export_menu
 
 DEFAULT_KS = "1, 3, 5, 8, 10, 12, 15, 20, 50, 100"
+TEST_HINT = ("Choose k on the training data first; the test set is looked at only once, "
+             "to report the final accuracy.")
 
 
 def parse_ks(text: str) -> list[int]:
@@ -79,8 +81,7 @@ class KnnCvPage(QWidget):
         tlayout = QVBoxLayout(test_box)
         self.test_button = QPushButton("Score the test set with the best k")
         self.test_button.setEnabled(False)
-        self.test_label = QLabel("Choose k on the training data first; the test set is\n"
-                                 "looked at only once, to report the final accuracy.")
+        self.test_label = QLabel(TEST_HINT)
         self.test_label.setWordWrap(True)
         tlayout.addWidget(self.test_button)
         tlayout.addWidget(self.test_label)
@@ -152,6 +153,7 @@ class KnnCvPage(QWidget):
         self.error_bars.setData(x=np.array([]), y=np.array([]), height=np.array([]))
         self.progress.setValue(0)
         self.test_button.setEnabled(False)
+        self.test_label.setText(TEST_HINT)
         if data is None:
             self.summary.setText("Load images on the Images page first.")
             return
