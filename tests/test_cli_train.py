@@ -94,6 +94,7 @@ def test_divergence_is_reported_not_crashed(tmp_path, capsys):
     (["--data", "spiral", "--data-param", "n_points"], "KEY=VALUE"),
     (["--data", "spiral", "--time-limit", "-5"], "invalid time limit"),
     (["--model", "linear"], "--data"),
+    (["--data", "spiral", "--save", "out/m", "--json", "out/m.json"], "would overwrite the checkpoint"),
 ])
 def test_bad_arguments_give_one_line_and_status_2(argv, message, capsys):
     with pytest.raises(SystemExit) as info:

@@ -184,6 +184,11 @@ def run(args) -> int:
     from visualdl.engine.trainer import Trainer
 
     cfg = build_config(args)
+    if args.save and args.json and args.json != "-":
+        from visualdl.engine.serialize import checkpoint_paths
+
+        if Path(args.json).resolve() in [p.resolve() for p in checkpoint_paths(args.save)]:
+            raise CliError(f"--json {args.json} would overwrite the checkpoint that --save {args.save} writes")
     out = sys.stdout
     params = dict(args.data_param)
     t0 = time.perf_counter()

@@ -34,6 +34,12 @@ def _base(path) -> Path:
     return path
 
 
+def checkpoint_paths(path) -> tuple[Path, Path]:
+    """The (.npz, .json) pair a checkpoint named `path` consists of."""
+    base = _base(path)
+    return base.with_suffix(".npz"), base.with_suffix(".json")
+
+
 def _atomic_write(target: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
