@@ -59,17 +59,21 @@ def _select(combo: QComboBox, key) -> None:
 
 
 class _Curves:
-    """The plot items of one run: raw + smoothed loss, train + val accuracy."""
+    """The plot items of one run: raw + smoothed loss, train + val accuracy.
+
+    Pens are 1 px wide: Qt's raster engine drew a 2 px curve of 100k points 3x slower
+    (bench/bench_responsiveness.py), and peak downsampling keeps every spike visible.
+    """
 
     def __init__(self, loss_plot, acc_plot, colour: str, label: str, raw: bool = True):
         c = QColor(colour)
         light = QColor(c)
         light.setAlpha(70)
         self.raw = loss_plot.plot(name=f"{label} loss (raw)".strip(), pen=pg.mkPen(light, width=1)) if raw else None
-        self.smooth = loss_plot.plot(name=f"{label} loss (smoothed)".strip(), pen=pg.mkPen(c, width=2))
-        self.train = acc_plot.plot(name=f"{label} train acc".strip(), pen=pg.mkPen(c, width=2), symbol="o", symbolSize=5,
+        self.smooth = loss_plot.plot(name=f"{label} loss (smoothed)".strip(), pen=pg.mkPen(c, width=1))
+        self.train = acc_plot.plot(name=f"{label} train acc".strip(), pen=pg.mkPen(c, width=1), symbol="o", symbolSize=5,
                                    symbolBrush=c, symbolPen=None)
-        self.val = acc_plot.plot(name=f"{label} val acc".strip(), pen=pg.mkPen(c, width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
+        self.val = acc_plot.plot(name=f"{label} val acc".strip(), pen=pg.mkPen(c, width=1, style=pg.QtCore.Qt.PenStyle.DashLine),
                                  symbol="t", symbolSize=6, symbolBrush=c, symbolPen=None)
         for item in self.items():
             item.setDownsampling(auto=True, method="peak")  # 100k+ points stay smooth
@@ -140,7 +144,8 @@ class TrainingLab(QWidget):
         self._connect_controls()
         ctx.cifar_path_changed.connect(self._on_cifar_path_change)
 
-        self.job = ctx.runner.submit(training_job, merge=merge_updates, title="training")
+        # 20 redraws a second look smooth and leave the GUI thread time for the user.
+        self.job = ctx.runner.submit(training_job, merge=merge_updates, max_rate=20, title="training")
         self.job.yielded.connect(self._on_update)
         self.job.errored.connect(self._on_job_errored)
         self._rebuild()
@@ -270,7 +275,7 @@ class TrainingLab(QWidget):
         self.loss_plot = pg.PlotWidget(title="Loss per iteration")
         self.acc_plot = pg.PlotWidget(title="Accuracy per epoch")
         for plot, ylabel in ((self.loss_plot, "loss"), (self.acc_plot, "accuracy")):
-            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.showGrid(x=False, y=False)
             plot.setLabel("left", ylabel)
             plot.setLabel("bottom", "iteration")
             plot.addLegend(offset=(-10, 10))
@@ -629,8 +634,7 @@ class TrainingLab(QWidget):
             self.ctx.status("Nothing to keep yet: train a few steps first.")
             return
         colour = PALETTE[(len(self.overlays) + 1) % len(PALETTE)]
-        kept = RunLog(self.log.label, self.log.config, self.log.smoothing)
-        kept.append(self.log.iterations.rows())
+        kept = self.log.copy()
         curves = _Curves(self.loss_plot, self.acc_plot, colour, f"[{kept.label}]", raw=False)
         curves.draw(kept, self.x_axis.currentData())
         self.overlays.append((kept, curves))

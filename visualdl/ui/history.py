@@ -18,6 +18,7 @@ import numpy as np
 from visualdl.engine.metrics import debiased_ema
 
 ITERATION_COLUMNS = ("iteration", "epoch", "loss", "data_loss", "reg_loss", "batch_acc", "lr", "update_ratio")
+SMOOTHED = "smoothed_loss"  # filled by RunLog from the loss column
 EPOCH_COLUMNS = ("epoch", "iteration", "train_acc", "val_acc")
 
 
@@ -65,34 +66,44 @@ class RunLog:
     def __init__(self, label: str = "run", config: dict | None = None, smoothing: float = 0.6):
         self.label = label
         self.config = config or {}
-        self.iterations = Columns(ITERATION_COLUMNS)
+        self.iterations = Columns(ITERATION_COLUMNS + (SMOOTHED,))
         self.epochs = Columns(EPOCH_COLUMNS)
         self.smoothing = smoothing
-        self._smoothed = np.empty(0)
         self._ema_state = None
 
     def append(self, rows: list[dict]) -> None:
         """Add Trainer.step() dicts (epoch-end rows also fill the epoch columns)."""
+        start = len(self.iterations)
         self.iterations.append(rows)
         self.epochs.append([r for r in rows if "train_acc" in r or "val_acc" in r])
-        new, self._ema_state = debiased_ema([_num(r.get("loss")) for r in rows], self.smoothing, self._ema_state)
-        self._smoothed = np.concatenate([self._smoothed, new]) if len(self._smoothed) else new
+        smoothed = self.iterations[SMOOTHED]
+        smoothed[start:], self._ema_state = debiased_ema(self.iterations["loss"][start:], self.smoothing,
+                                                          self._ema_state)
+
+    def copy(self, label: str | None = None) -> "RunLog":
+        """An independent copy (kept runs for comparison keep their curves while training goes on)."""
+        import copy as _copy
+
+        other = _copy.deepcopy(self)
+        if label is not None:
+            other.label = label
+        return other
 
     def set_smoothing(self, smoothing: float) -> None:
         """Recompute the smoothed loss for a new smoothing factor (O(n), once per slider change)."""
-        self._smoothed, self._ema_state = debiased_ema(self.iterations["loss"], smoothing)
+        self.iterations[SMOOTHED][:], self._ema_state = debiased_ema(self.iterations["loss"], smoothing)
         self.smoothing = smoothing
 
     @property
     def smoothed_loss(self) -> np.ndarray:
-        return self._smoothed
+        return self.iterations[SMOOTHED]
 
     def __len__(self) -> int:
         return len(self.iterations)
 
     def to_dict(self) -> dict:
-        return {"label": self.label, "config": self.config, "iterations": self.iterations.rows(),
-                "epochs": self.epochs.rows()}
+        iterations = [{k: v for k, v in row.items() if k != SMOOTHED} for row in self.iterations.rows()]
+        return {"label": self.label, "config": self.config, "iterations": iterations, "epochs": self.epochs.rows()}
 
     # ---------------------------------------------------------------- files
     def write_csv(self, path) -> Path:
@@ -100,15 +111,16 @@ class RunLog:
         path = Path(path)
         by_iteration = {int(it): (tr, va) for it, tr, va in zip(self.epochs["iteration"], self.epochs["train_acc"],
                                                                  self.epochs["val_acc"])}
-        header = list(ITERATION_COLUMNS) + ["train_acc", "val_acc", "smoothed_loss"]
+        header = list(ITERATION_COLUMNS) + ["train_acc", "val_acc", SMOOTHED]
 
         def write(fh):
             writer = csv.writer(fh)
             writer.writerow(header)
             cols = [self.iterations[c].tolist() for c in ITERATION_COLUMNS]
+            smoothed = self.smoothed_loss.tolist()
             for i, vals in enumerate(zip(*cols)):
                 tr, va = by_iteration.get(int(vals[0]), (math.nan, math.nan))
-                row = list(vals) + [tr, va, float(self._smoothed[i]) if i < len(self._smoothed) else math.nan]
+                row = list(vals) + [tr, va, smoothed[i]]
                 writer.writerow(["" if (isinstance(v, float) and math.isnan(v)) else
                                  (int(v) if c == "iteration" else repr(float(v)))
                                  for c, v in zip(header, row)])

@@ -1,0 +1,113 @@
+"""How responsive the GUI stays while the engine trains at full speed (a benchmark, not a test).
+
+A 10 ms QTimer runs on the GUI thread while the training dashboard plays; every gap between two
+timer callbacks beyond the 10 ms it asked for is a stall the user would feel. Prints p50/p99/max
+of the gaps plus training throughput and redraw rate. Target: p99 < 50 ms.
+
+    QT_QPA_PLATFORM=offscreen python bench/bench_responsiveness.py --seconds 60
+    python bench/bench_responsiveness.py --dataset spiral --preset two_layer --seconds 20
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="measuring time (default 60)")
+    parser.add_argument("--dataset", default="builtin", help="builtin, spiral, ... (default builtin)")
+    parser.add_argument("--preset", default="two_layer", help="model preset (default two_layer)")
+    parser.add_argument("--idle", action="store_true", help="do not train: the machine's baseline")
+    args = parser.parse_args()
+
+    from PySide6.QtCore import QObject, QTimer, Slot
+    from PySide6.QtWidgets import QApplication
+
+    from visualdl.labs.training import _select
+    from visualdl.ui.app import create_window
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    settings = Path(tempfile.mkdtemp()) / "bench-settings.ini"
+    ctx, window = create_window(settings, "training")
+    window.resize(1280, 800)
+    window.show()
+    lab = window.current_lab()
+
+    def spin(cond, timeout=60.0):
+        t0 = time.monotonic()
+        while not cond() and time.monotonic() - t0 < timeout:
+            app.processEvents()
+            time.sleep(0.005)
+        if not cond():
+            raise SystemExit("timed out preparing the benchmark")
+
+    spin(lambda: lab.data is not None and lab._run >= 1)
+    run = lab._run
+    _select(lab.preset, args.preset)
+    _select(lab.dataset, args.dataset)
+    if lab.current_data_request()["name"] != "builtin" or args.preset != "two_layer":
+        spin(lambda: lab._run > run and lab.data is not None and lab.data_request["name"] == args.dataset)
+
+    class Probe(QObject):
+        def __init__(self):
+            super().__init__()
+            self.last = None
+            self.gaps: list[float] = []
+            self.updates = 0
+
+        @Slot()
+        def tick(self):
+            now = time.perf_counter()
+            if self.last is not None:
+                self.gaps.append(now - self.last)
+            self.last = now
+
+        @Slot()
+        def on_update(self):
+            self.updates += 1
+
+    probe = Probe()
+    lab.updated.connect(probe.on_update)
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(probe.tick)
+    if not args.idle:
+        lab.play()
+        spin(lambda: len(lab.log) > 0)
+    start_iter = len(lab.log)
+    timer.start()
+    t0 = time.perf_counter()
+    QTimer.singleShot(int(args.seconds * 1000), app.quit)
+    app.exec()
+    elapsed = time.perf_counter() - t0
+    timer.stop()
+    iters = len(lab.log) - start_iter
+    lab.pause()
+    window.close()
+
+    gaps_ms = np.array(probe.gaps) * 1000.0
+    stall = np.maximum(gaps_ms - 10.0, 0.0)
+    p50, p99 = np.percentile(gaps_ms, [50, 99])
+    print(f"dataset={args.dataset} preset={args.preset} seconds={elapsed:.1f}")
+    print(f"{'metric':<34}{'value':>12}")
+    print(f"{'timer gap p50 (ms, ideal 10)':<34}{p50:>12.1f}")
+    print(f"{'timer gap p99 (ms, target < 50)':<34}{p99:>12.1f}")
+    print(f"{'timer gap max (ms)':<34}{gaps_ms.max():>12.1f}")
+    print(f"{'longest stall beyond 10 ms (ms)':<34}{stall.max():>12.1f}")
+    print(f"{'timer ticks':<34}{len(gaps_ms):>12d}")
+    print(f"{'training iterations / s':<34}{iters / elapsed:>12.1f}")
+    print(f"{'dashboard redraws / s':<34}{probe.updates / elapsed:>12.1f}")
+    print(f"{'points on the loss curve':<34}{len(lab.log):>12d}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
