@@ -152,3 +152,14 @@ def test_cosine_lr_endpoints():
     assert _cosine_lr(0.1, 0.0) == pytest.approx(0.1)
     assert _cosine_lr(0.1, 0.5) == pytest.approx(0.1 * (0.02 + 0.98 * 0.5))
     assert _cosine_lr(0.1, 1.0) == pytest.approx(0.002)
+
+
+def test_json_report_without_validation_split(tmp_path):
+    """No validation data: accuracies that do not exist are null in the JSON, not NaN."""
+    out = tmp_path / "r.json"
+    assert main(["train", "--model", "linear", "--data", "builtin", "--data-param", "n_train=40",
+                 "--data-param", "n_val=0", "--data-param", "n_test=10", "--batch-size", "20", "--epochs", "1",
+                 "--quiet", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["val_acc"] is None and report["history_epochs"][0]["val_acc"] is None
+    assert 0 <= report["test_acc"] <= 1

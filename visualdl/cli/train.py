@@ -181,12 +181,11 @@ class _Progress:
 
 def run(args) -> int:
     from visualdl.data import DataError, load_dataset
+    from visualdl.engine.serialize import checkpoint_paths, jsonable
     from visualdl.engine.trainer import Trainer
 
     cfg = build_config(args)
     if args.save and args.json and args.json != "-":
-        from visualdl.engine.serialize import checkpoint_paths
-
         if Path(args.json).resolve() in [p.resolve() for p in checkpoint_paths(args.save)]:
             raise CliError(f"--json {args.json} would overwrite the checkpoint that --save {args.save} writes")
     out = sys.stdout
@@ -249,7 +248,8 @@ def run(args) -> int:
         except OSError as exc:
             raise CliError(f"cannot save the model to {args.save}: {exc.strerror or exc}") from None
         if not args.quiet:
-            print(f"saved model to {Path(args.save).with_suffix('')}.npz/.json", file=out)
+            npz_path, json_path = checkpoint_paths(args.save)
+            print(f"saved model to {npz_path} and {json_path}", file=out)
     if args.json:
         report = {
             "model": cfg["model"]["preset"],
@@ -266,7 +266,7 @@ def run(args) -> int:
             "final_loss": None if last is None or not math.isfinite(last["loss"]) else last["loss"],
             "history_epochs": trainer.history.epochs,
         }
-        text = json.dumps(report, indent=2, allow_nan=False, default=float)
+        text = json.dumps(jsonable(report), indent=2, allow_nan=False)
         if args.json == "-":
             print(text, file=out)
         else:

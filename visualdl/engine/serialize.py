@@ -54,12 +54,12 @@ def _atomic_write(target: Path, data: bytes) -> None:
         raise
 
 
-def _jsonable(obj):
-    """Convert NumPy scalars/arrays nested in dicts/lists to plain Python for json."""
+def jsonable(obj):
+    """Convert NumPy scalars/arrays nested in dicts/lists to plain Python for json (NaN/inf -> None)."""
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
+        return [jsonable(v) for v in obj]
     if isinstance(obj, np.ndarray):
         return obj.tolist()
     if isinstance(obj, np.generic):
@@ -88,11 +88,11 @@ def save_checkpoint(path, config: dict, params: dict, history=None, extra=None) 
     meta = {
         "format": FORMAT,
         "version": VERSION,
-        "config": _jsonable(config),
+        "config": jsonable(config),
         "params": {name: {"shape": list(a.shape), "dtype": str(a.dtype)} for name, a in arrays.items()},
         "npz_sha256": hashlib.sha256(npz_bytes).hexdigest(),
-        "history": _jsonable(history),
-        "extra": _jsonable(extra),
+        "history": jsonable(history),
+        "extra": jsonable(extra),
     }
     json_bytes = json.dumps(meta, indent=1, allow_nan=False).encode("utf-8")
     _atomic_write(base.with_suffix(".npz"), npz_bytes)
