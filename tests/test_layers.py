@@ -289,7 +289,8 @@ def test_gradients_in_bands_and_threads(bands_and_threads, make, x):
 def test_conv_in_bands_and_threads_matches_loops(bands_and_threads):
     x = gaussian((2, 3, 9, 9))
     conv = Conv2D(3, 4, 3, 2, 1, rng=0, dtype=F64)
-    assert conv._band_rows(5, 2) == 1
+    plan = conv._plan(np.zeros((3, 9, 9, 2)), 5, 5)
+    assert [bands for bands, _, _ in plan] == [[(0, 1), (1, 2)], [(2, 3), (3, 4), (4, 5)]]
     assert rel_error(conv.forward(x), naive_conv(x, conv.params["W"], conv.params["b"], 2, 1)) < 1e-12
 
 

@@ -22,6 +22,7 @@ import ctypes
 import glob
 import os
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -109,3 +110,20 @@ def matmul(a, b, out=None):
     finally:
         _blas_local(prev)
     return out
+
+
+@contextmanager
+def single_threaded_blas():
+    """Within the block, BLAS calls made by this thread run on this thread only.
+
+    For code that splits its own matrix products over split_run (the pool's
+    workers are single-threaded already).
+    """
+    if _blas_local is None:
+        yield
+        return
+    prev = _blas_local(1)
+    try:
+        yield
+    finally:
+        _blas_local(prev)

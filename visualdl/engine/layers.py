@@ -213,10 +213,6 @@ class Conv2D(Layer):
             raise ValueError(f"Conv2D expects {self.C} input channels, got {C}")
         return (self.F, *self._geometry(H, W))
 
-    def _band_rows(self, Wo, N):
-        """Output rows per im2col band: bands keep the column buffer small (memory, cache)."""
-        return max(1, CONV_CHUNK_ELEMENTS // (self.C * self.k * self.k * Wo * N))
-
     def _band_input(self, xt, r0, r1, slab_buf):
         """The input rows that output rows [r0, r1) see, zero-padded: (C, rows, W + 2*pad, N).
 
@@ -230,38 +226,44 @@ class Conv2D(Layer):
             return xt[:, top:bottom]
         slab = slab_buf[:C * (bottom - top) * (W + 2 * p) * N].reshape(C, bottom - top, W + 2 * p, N)
         lo, hi = max(top, 0), min(bottom, H)
-
-        def copy(a, b):
-            part = slab[a:b]
-            part[:, :, :p] = 0
-            part[:, :, p + W:] = 0
-            part[:, :lo - top] = 0
-            part[:, hi - top:] = 0
-            part[:, lo - top:hi - top, p:p + W] = xt[a:b, lo:hi]
-
-        _parallel.split_run(copy, C, slab.size)
+        slab[:, :, :p] = 0
+        slab[:, :, p + W:] = 0
+        slab[:, :lo - top] = 0
+        slab[:, hi - top:] = 0
+        slab[:, lo - top:hi - top, p:p + W] = xt[:, lo:hi]
         return slab
 
     def _im2col_band(self, xt, r0, r1, buf, slab_buf):
         """Columns of output rows [r0, r1): (C*k*k, (r1-r0)*Wo*N) in buf, one strided-view copy."""
-        C, k = self.C, self.k
+        k = self.k
         N = xt.shape[3]
         Wo = (xt.shape[2] + 2 * self.pad - k) // self.stride + 1
         win = _windows(self._band_input(xt, r0, r1, slab_buf), k, self.stride, r1 - r0, Wo)
-        cols = buf[:C * k * k * (r1 - r0) * Wo * N].reshape(win.shape)
-        if C >= 2:
-            _parallel.split_run(lambda a, b: np.copyto(cols[a:b], win[a:b]), C, cols.size)
-        else:
-            _parallel.split_run(lambda a, b: np.copyto(cols[:, a:b], win[:, a:b]), k, cols.size)
-        return cols.reshape(C * k * k, -1)
+        cols = buf[:win.size].reshape(win.shape)
+        np.copyto(cols, win)
+        return cols.reshape(self.C * k * k, -1)
 
-    def _buffers(self, xt, Ho, Wo):
+    def _plan(self, xt, Ho, Wo):
+        """Split the output rows over the threads, each into bands with its own buffers.
+
+        Returns a list, per thread, of (bands [(r0, r1), ...], column buffer, slab buffer).
+        """
         C, H, W, N = xt.shape
-        R = min(self._band_rows(Wo, N), Ho)
-        buf = np.empty(C * self.k * self.k * R * Wo * N, self.dtype)
-        rows_in = (R - 1) * self.stride + self.k
-        slab_buf = np.empty(C * rows_in * (W + 2 * self.pad) * N, self.dtype) if self.pad else None
-        return R, buf, slab_buf
+        ckk = C * self.k * self.k
+        threads = _parallel.num_threads() if ckk * Ho * Wo * N >= _parallel.MIN_PARALLEL_SIZE else 1
+        threads = min(threads, Ho)
+        # the threads' buffers together hold about CONV_CHUNK_ELEMENTS
+        R = max(1, CONV_CHUNK_ELEMENTS // (threads * ckk * Wo * N))
+        plan = []
+        for t in range(threads):
+            a, b = Ho * t // threads, Ho * (t + 1) // threads
+            bands = [(r0, min(b, r0 + R)) for r0 in range(a, b, R)]
+            rows = min(R, b - a)
+            buf = np.empty(ckk * rows * Wo * N, self.dtype)
+            rows_in = (rows - 1) * self.stride + self.k
+            slab = np.empty(C * rows_in * (W + 2 * self.pad) * N, self.dtype) if self.pad else None
+            plan.append((bands, buf, slab))
+        return plan
 
     def forward(self, x, train=True):
         x = _as(x, self.dtype)
@@ -275,18 +277,24 @@ class Conv2D(Layer):
             # plain NCHW data (a first layer): one transposing copy, then every band
             # copy in forward and backward reads contiguous memory (measured faster)
             xt = _transposed_copy(xt)
-        Wm = self.params["W"].reshape(F, -1)
+        Wm, b = self.params["W"].reshape(F, -1), self.params["b"][:, None]
         y = np.empty((F, Ho, Wo, N), self.dtype)  # batch innermost
         y2 = y.reshape(F, -1)
-        R, buf, slab_buf = self._buffers(xt, Ho, Wo)
-        # im2col one band of output rows at a time, one matrix product per band:
-        # the full column matrix (C*k*k x Ho*Wo*N) would be the largest array of the step.
-        for r0 in range(0, Ho, R):
-            r1 = min(Ho, r0 + R)
-            cols = self._im2col_band(xt, r0, r1, buf, slab_buf)
-            _parallel.matmul(Wm, cols, out=y2[:, r0 * Wo * N:r1 * Wo * N])
-        b = self.params["b"]
-        _parallel.split_run(lambda f0, f1: np.add(y2[f0:f1], b[f0:f1, None], out=y2[f0:f1]), F, y.size)
+        plan = self._plan(xt, Ho, Wo)
+
+        # Each thread im2cols its own bands of output rows and multiplies them
+        # (single-threaded BLAS) into its own slice of y: no hand-over per band.
+        # The full column matrix (C*k*k x Ho*Wo*N) never exists.
+        def run(t0, t1):
+            for bands, buf, slab in plan[t0:t1]:
+                for r0, r1 in bands:
+                    cols = self._im2col_band(xt, r0, r1, buf, slab)
+                    out = y2[:, r0 * Wo * N:r1 * Wo * N]
+                    np.matmul(Wm, cols, out=out)
+                    out += b
+
+        with _parallel.single_threaded_blas():
+            _parallel.split_run(run, len(plan), y.size if len(plan) > 1 else 0)
         # backward rebuilds the columns from the input instead of keeping them
         self.cache = xt
         return _bm(y)
@@ -298,28 +306,52 @@ class Conv2D(Layer):
         Ho, Wo = dy.shape[2], dy.shape[3]
         dy2 = _fm(dy).reshape(F, Ho * Wo * N)  # a view when dy is stored batch-innermost
         Wm = self.params["W"].reshape(F, -1)
-        R, buf, slab_buf = self._buffers(xt, Ho, Wo)
-        dW, dW_part = np.zeros_like(Wm), np.empty_like(Wm)
+        plan = self._plan(xt, Ho, Wo)
+        T = len(plan)
+        dWs = [np.zeros_like(Wm) for _ in range(T)]  # one partial sum per thread
         db = np.empty(F, self.dtype)
         _parallel.split_run(lambda f0, f1: np.sum(dy2[f0:f1], axis=1, out=db[f0:f1]), F, dy2.size)
         need_dx = self.need_input_grad
         if need_dx:
             dxt = np.zeros((C, H, W, N), self.dtype)
-            dbuf = np.empty_like(buf)
-        for r0 in range(0, Ho, R):
-            r1 = min(Ho, r0 + R)
-            dy_band = dy2[:, r0 * Wo * N:r1 * Wo * N]
-            cols = self._im2col_band(xt, r0, r1, buf, slab_buf)
-            _parallel.matmul(dy_band, cols.T, out=dW_part)
-            dW += dW_part
-            if need_dx:
-                dcols = _parallel.matmul(Wm.T, dy_band, out=dbuf[:cols.size].reshape(cols.shape))
-                self._col2im_band(dcols, dxt, r0, r1, Wo)
+        current = [None] * T  # the band each thread works on in this round, and its column gradients
+
+        def band_products(t0, t1):
+            for t in range(t0, t1):
+                bands, buf, slab = plan[t]
+                if current[t] is None:
+                    continue
+                r0, r1 = current[t][0]
+                dy_band = dy2[:, r0 * Wo * N:r1 * Wo * N]
+                cols = self._im2col_band(xt, r0, r1, buf, slab)
+                dWs[t] += np.matmul(dy_band, cols.T)
+                if need_dx:  # the columns are used up: their gradient takes their buffer
+                    current[t] = ((r0, r1), np.matmul(Wm.T, dy_band, out=buf[:cols.size].reshape(cols.shape)))
+
+        def col2im(c0, c1):  # threads own disjoint channels: no two write the same element
+            for item in current:
+                if item is not None:
+                    (r0, r1), dcols = item
+                    self._col2im_band(dcols, dxt, r0, r1, Wo, c0, c1)
+
+        # rounds: every thread makes the products of its next band, then all
+        # bands of the round are added back (split over channels)
+        rounds = max(len(bands) for bands, _, _ in plan)
+        with _parallel.single_threaded_blas():
+            for j in range(rounds):
+                for t, (bands, _, _) in enumerate(plan):
+                    current[t] = (bands[j], None) if j < len(bands) else None
+                _parallel.split_run(band_products, T, dy2.size if T > 1 else 0)
+                if need_dx:
+                    _parallel.split_run(col2im, C, dxt.size)
+        dW = dWs[0]
+        for part in dWs[1:]:
+            dW += part
         self.grads = {"W": dW.reshape(self.params["W"].shape), "b": db}
         return _bm(dxt) if need_dx else None
 
-    def _col2im_band(self, dcols, dxt, r0, r1, Wo):
-        """Add the column gradients of output rows [r0, r1) back onto the input gradient.
+    def _col2im_band(self, dcols, dxt, r0, r1, Wo, c0, c1):
+        """Add the column gradients of output rows [r0, r1) back onto channels [c0, c1) of dx.
 
         Window element (i, j) of output (r, c) sits at input (r*s + i - pad, c*s + j - pad);
         elements that fall in the padding are dropped.
@@ -334,20 +366,17 @@ class Conv2D(Layer):
             hi = min(stop, (size - 1 + p - i) // s + 1)
             return lo, hi
 
-        def add(a, b):  # threads own disjoint channels: no two write the same element
-            for i in range(k):
-                rlo, rhi = span(i, r0, r1, H)
-                if rlo >= rhi:
+        for i in range(k):
+            rlo, rhi = span(i, r0, r1, H)
+            if rlo >= rhi:
+                continue
+            rows = slice(rlo * s + i - p, (rhi - 1) * s + i - p + 1, s)
+            for j in range(k):
+                clo, chi = span(j, 0, Wo, W)
+                if clo >= chi:
                     continue
-                rows = slice(rlo * s + i - p, (rhi - 1) * s + i - p + 1, s)
-                for j in range(k):
-                    clo, chi = span(j, 0, Wo, W)
-                    if clo >= chi:
-                        continue
-                    cols = slice(clo * s + j - p, (chi - 1) * s + j - p + 1, s)
-                    dxt[a:b, rows, cols] += d6[a:b, i, j, rlo - r0:rhi - r0, clo:chi]
-
-        _parallel.split_run(add, C, d6.size)
+                cols = slice(clo * s + j - p, (chi - 1) * s + j - p + 1, s)
+                dxt[c0:c1, rows, cols] += d6[c0:c1, i, j, rlo - r0:rhi - r0, clo:chi]
 
     def describe(self):
         return (f"Conv2D({self.C} -> {self.F}, {self.k}x{self.k}, stride {self.stride}, "
