@@ -88,7 +88,7 @@ class PixelExampleBox(QGroupBox):
         for c, name in enumerate(we.PIXEL_EXAMPLE_CLASSES):
             self.score_labels[c].setText(f"{_num(self.scores[c])}" + ("  ← highest" if c == best else ""))
             products = " + ".join(f"{_factor(W[c, d])}·{_factor(x[d])}" for d in range(4))
-            self.sum_labels[c].setText(f"{name}: {products} + {_num(b[c])} = "
+            self.sum_labels[c].setText(f"{name}: {products} + {_factor(b[c])} = "
                                        f"{' + '.join(_factor(t) for t in terms[c])} + {_factor(b[c])} = "
                                        f"{_num(self.scores[c])}")
         self.values = (x, W, b)
