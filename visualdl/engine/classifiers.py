@@ -5,7 +5,7 @@
     knn.neighbors(Q, k) -> (indices (M, k) int64, distances (M, k) float64), nearest first
     knn.votes(Q, k) -> (M, C) int64 counts of each class among the k nearest
     knn.predict(Q, k=None) -> (M,) int64
-    knn.distances(Q) -> (M, N) float32 (the full matrix: only for small sets)
+    knn.distances(Q) -> (M, N) float32 (the full matrix: only for small sets; L2 values ~1e-4 relative)
 
     clf = LinearClassifier(num_classes, loss="softmax" | "svm", reg=L2 strength)
     clf.train(X, y, lr=..., num_iters=..., batch_size=...) -> history
@@ -21,7 +21,11 @@ Rules worth knowing (and tested):
 - L2 uses |q|^2 + |x|^2 - 2 q.x in float32: one matrix product (GEMM) does
   almost all the work. Rounding can make a squared distance slightly
   negative; it is clipped to 0 before the square root. On CIFAR-10 the
-  nearest neighbour found this way is the one exact float64 finds.
+  nearest neighbour found this way is the one exact float64 finds, but the
+  float32 distance values are off by ~1e-4 relative, so ``neighbors``
+  recomputes the distances of the k it returns exactly in float64 (M*k*D
+  extra work; ``exact=False`` skips it, as votes/predict/CV do).
+  ``distances()`` returns the float32 values.
 - L1 on uint8 pixels is exact integer arithmetic using
   |a - b| = 2 max(a, b) - a - b: the sums of a and of b are computed once,
   so each pair costs one element-wise max and one sum (over tiles that stay
@@ -31,8 +35,6 @@ Rules worth knowing (and tested):
   10000 queries x 50000 training images never hold a 2 GB matrix.
 """
 from __future__ import annotations
-
-import threading
 
 import numpy as np
 
