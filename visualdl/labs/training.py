@@ -67,14 +67,17 @@ class _Curves:
 
     def __init__(self, loss_plot, acc_plot, colour: str, label: str, raw: bool = True):
         c = QColor(colour)
-        light = QColor(c)
-        light.setAlpha(70)
+        # Raw loss: the run's colour washed out towards white (opaque, cheaper than alpha), under
+        # the smoothed curve so the trend stays readable through the noise.
+        light = QColor(*(int(v + 0.68 * (255 - v)) for v in (c.red(), c.green(), c.blue())))
         self.raw = loss_plot.plot(name=f"{label} loss (raw)".strip(), pen=pg.mkPen(light, width=1)) if raw else None
         self.smooth = loss_plot.plot(name=f"{label} loss (smoothed)".strip(), pen=pg.mkPen(c, width=1))
         self.train = acc_plot.plot(name=f"{label} train acc".strip(), pen=pg.mkPen(c, width=1), symbol="o", symbolSize=5,
                                    symbolBrush=c, symbolPen=None)
         self.val = acc_plot.plot(name=f"{label} val acc".strip(), pen=pg.mkPen(c, width=1, style=pg.QtCore.Qt.PenStyle.DashLine),
                                  symbol="t", symbolSize=6, symbolBrush=c, symbolPen=None)
+        if self.raw is not None:
+            self.raw.setZValue(-1)
         for item in self.items():
             item.setDownsampling(auto=True, method="peak")  # 100k+ points stay smooth
             item.setClipToView(True)
@@ -657,10 +660,9 @@ class TrainingLab(QWidget):
         self.curves.draw(self.log, self.x_axis.currentData())
         for event in update["events"]:
             self._on_event(event)
-        status = update["status"]
-        self._show_status(status)
-        if not status["playing"] and self._playing and not self.job.cancelled:
-            self._set_playing(False)
+        # The button follows commands and the worker's "stopped"/"error" events, not the status:
+        # a status sent before a play command arrived would otherwise flip it back.
+        self._show_status(update["status"])
         if update["snapshot"] is not None:
             self.ctx.set_training_snapshot(update["snapshot"])
         self.updated.emit()

@@ -50,8 +50,8 @@ class MainWindow(QMainWindow):
         self._tracked: list[tuple[Job, str]] = []
 
         self.lab_list = QListWidget()
-        self.lab_list.setMinimumWidth(180)
-        self.lab_list.setMaximumWidth(260)
+        self.lab_list.setMinimumWidth(160)
+        self.lab_list.setMaximumWidth(220)
         for spec in self.specs:
             item = QListWidgetItem(f"{spec.number}. {spec.title}")
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
