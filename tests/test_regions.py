@@ -110,7 +110,7 @@ def test_tile_pruned_grid_search_equals_the_full_search(metric, n, k_max):
     g = make_grid(X, resolution=53)  # not a multiple of the tile size
     fast = grid_neighbor_labels(X, y, g, k_max, metric, block=8)
     k = min(k_max, len(X))
-    idx, _ = KNearestNeighbor(1, metric).fit(X, y).neighbors(g.points, k)
+    idx, _ = KNearestNeighbor(1, metric).fit(X, y).neighbors(g.points, k, exact=False)
     np.testing.assert_array_equal(fast, y[idx])
     table = KnnRegions.from_points(X, y, g, k_max, 3, metric)
     pred = KNearestNeighbor(k, metric).fit(X, y).predict(g.points)

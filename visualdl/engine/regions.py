@@ -179,7 +179,7 @@ class KnnRegions(NeighborVotes):
 
 def grid_neighbor_labels(X_train, y_train, grid: Grid, k_max: int, metric="l2", block=16, cancel=None):
     """Labels of the k_max nearest training points of every grid cell, nearest first,
-    the same as KNearestNeighbor(metric).neighbors(grid.points, k_max) gives, found faster.
+    in the order KNearestNeighbor.predict uses (neighbors(..., exact=False)), found faster.
 
     Why it is exact: cells are taken in block x block tiles. For a tile with
     centre c and cell centres within distance h of c, a cell q's k-th nearest
@@ -220,7 +220,7 @@ def grid_neighbor_labels(X_train, y_train, grid: Grid, k_max: int, metric="l2", 
             cand = np.flatnonzero(centre_dist[t] <= r_k[t] + 2 * reach + slack)  # sorted: index order kept
             cells = (r[:, None] * W + c[None, :]).ravel()
             sub = KNearestNeighbor(1, metric).fit(X_train[cand], y_train[cand])
-            idx, _ = sub.neighbors(grid.points[cells], k)
+            idx, _ = sub.neighbors(grid.points[cells], k, exact=False)
             labels[cells] = y_train[cand][idx]
             t += 1
     return labels

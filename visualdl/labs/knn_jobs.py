@@ -6,6 +6,8 @@ beyond calling the engine.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from visualdl.data import Cancelled
@@ -37,8 +39,9 @@ def regions_job(ctl, X_train, y_train, X_val, y_val, num_classes, metric="l2", k
     regions = KnnRegions.from_points(X_train, y_train, grid, k_max, num_classes, metric, cancel=cancel)
     if regions is None or cancel.is_set():  # superseded: newer points or metric are on their way
         return None
-    train_votes = NeighborVotes.from_neighbors(knn.neighbors, y_train, X_train, k_max, num_classes, cancel=cancel)
-    val_votes = (NeighborVotes.from_neighbors(knn.neighbors, y_train, X_val, k_max, num_classes, cancel=cancel)
+    ranked = partial(knn.neighbors, exact=False)  # the neighbour order predict() votes with
+    train_votes = NeighborVotes.from_neighbors(ranked, y_train, X_train, k_max, num_classes, cancel=cancel)
+    val_votes = (NeighborVotes.from_neighbors(ranked, y_train, X_val, k_max, num_classes, cancel=cancel)
                  if len(y_val) else None)
     if cancel.is_set():
         return None
