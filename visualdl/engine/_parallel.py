@@ -29,7 +29,16 @@ import numpy as np
 # Below this many elements a slab is cheaper to do inline than to hand off.
 MIN_PARALLEL_SIZE = 1 << 17
 
-_threads = max(1, min(int(os.environ.get("VISUALDL_THREADS", "0")) or (os.cpu_count() or 1), 8))
+
+def _thread_count() -> int:
+    try:
+        wanted = int(os.environ.get("VISUALDL_THREADS", "0"))
+    except ValueError:
+        wanted = 0  # a malformed value means "the default", not a crash at import
+    return max(1, min(wanted or (os.cpu_count() or 1), 8))
+
+
+_threads = _thread_count()
 _pool: ThreadPoolExecutor | None = None
 
 
