@@ -178,3 +178,21 @@ def test_shutdown_stops_every_running_job(qtbot, runner):
 
     assert live_threads() == []
     assert all(job.cancelled for job in jobs)
+
+
+def slow_loader(ctl, started: threading.Event):
+    started.set()
+    time.sleep(0.2)  # a load that does not look at the cancel flag
+    return "data"
+
+
+def test_a_cancelled_job_finishes_with_none_even_if_it_completed(qtbot, runner):
+    started = threading.Event()
+    rec = Recorder()
+    job = runner.submit(slow_loader, started)
+    _connect(job, rec)
+    assert started.wait(5)
+    job.cancel()
+    with qtbot.waitSignal(job.ended, timeout=5000):
+        pass
+    assert rec.results == [None]

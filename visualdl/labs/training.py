@@ -550,8 +550,13 @@ class TrainingLab(QWidget):
 
     @Slot(object)
     def _on_data_loaded(self, data) -> None:
-        if self.sender() is not self._data_job or data is None:
-            return  # a superseded or cancelled load
+        if self.sender() is not self._data_job:
+            return  # a superseded load
+        if data is None:  # cancelled: keep training what we had
+            self._pending_after_data = None
+            self._revert_data_controls()
+            self.ctx.status("Loading cancelled; the previous dataset is still in use.")
+            return
         self.data, self.data_request = data, self._pending_request
         then, self._pending_after_data = self._pending_after_data, None
         if then is not None:
@@ -564,9 +569,16 @@ class TrainingLab(QWidget):
             return
         self.job.send(("build", config, data, self.data_request))
 
+    def _revert_data_controls(self) -> None:
+        """Show the dataset actually in use again (after a failed or cancelled load)."""
+        if self.data_request is not None:
+            self._apply_config(self._safe_config() or default_config(self.DEFAULT_PRESET), self.data_request)
+            self._save_choices()
+
     @Slot(str)
     def _on_data_failed(self, message: str) -> None:
         if self.sender() is self._data_job:
+            self._revert_data_controls()
             self._show_banner(f"Could not load the dataset: {message}")
             if self._pending_after_data is not None:
                 self.session_failed.emit(message)

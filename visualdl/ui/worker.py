@@ -173,7 +173,8 @@ class _WorkerCore(QObject):
                     result = stop.value
             if has_pending:  # the last value always arrives, before finished
                 self.yielded.emit(pending)
-            self.finished.emit(result)
+            # A cancelled job's result is never used (a load that finished anyway is dropped).
+            self.finished.emit(None if self.ctl.cancelled else result)
         except BaseException as exc:  # noqa: BLE001 - a job's failure is reported, never a crash
             if has_pending:
                 self.yielded.emit(pending)
@@ -186,7 +187,7 @@ class Job(QObject):
 
     yielded = Signal(object)
     progress = Signal(int, int, str)  # done, total, message
-    finished = Signal(object)  # the job's return value (None when cancelled)
+    finished = Signal(object)  # the job's return value (None when it was cancelled)
     errored = Signal(str)  # a plain-words message
     ended = Signal()  # after finished or errored, whichever happened
 

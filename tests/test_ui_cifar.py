@@ -1,0 +1,52 @@
+"""The dashboard on real CIFAR-10 (skipped unless VISUALDL_CIFAR10 points at the archive)."""
+from __future__ import annotations
+
+import pytest
+
+from visualdl.ui.app import create_window
+from visualdl.ui.worker import live_threads
+
+pytestmark = [pytest.mark.cifar, pytest.mark.slow]
+
+
+def test_open_cifar_archive_loads_with_progress_and_trains(qtbot, tmp_path, cifar_path):
+    ctx, window = create_window(tmp_path / "settings.ini", "training")
+    qtbot.addWidget(window)
+    window.show()
+    lab = window.current_lab()
+    qtbot.waitUntil(lambda: lab.data is not None and lab._run >= 1, timeout=30000)
+    window.use_cifar(str(cifar_path))  # what File > Open CIFAR-10 archive does after the dialog
+    assert lab.dataset.currentData() == "cifar10"
+    qtbot.waitUntil(lambda: window.progress.isVisible(), timeout=10000)  # progress bar + Cancel
+    assert window.cancel_button.isVisible()
+    qtbot.waitUntil(lambda: lab.data is not None and lab.data.name == "cifar10" and lab._run >= 2,
+                    timeout=180000)
+    assert lab.data.X_train.shape == (49000, 32, 32, 3)
+    assert not window.progress.isVisible()
+    lab.steps_per_update.setValue(3)
+    lab.step_once()
+    qtbot.waitUntil(lambda: len(lab.log) == 3, timeout=60000)
+    window.close()
+    assert live_threads() == []
+
+
+def test_cancelling_a_cifar_load_keeps_the_current_data(qtbot, tmp_path, cifar_path):
+    ctx, window = create_window(tmp_path / "settings.ini", "training")
+    qtbot.addWidget(window)
+    window.show()
+    lab = window.current_lab()
+    qtbot.waitUntil(lambda: lab.data is not None and lab._run >= 1, timeout=30000)
+    before = lab.data
+    window.use_cifar(str(cifar_path))
+    lab._rebuild_timer.stop()
+    lab._rebuild()  # start the load now rather than after the controls' debounce
+    assert window.cancel_button.isVisible()
+    window.cancel_button.click()
+    qtbot.waitUntil(lambda: not window.progress.isVisible(), timeout=30000)
+    qtbot.wait(200)
+    assert lab.data is before  # still the built-in set, still trainable
+    assert lab.dataset.currentData() == "builtin"  # and the controls say so
+    lab.step_once()
+    qtbot.waitUntil(lambda: len(lab.log) == 1, timeout=30000)
+    window.close()
+    assert live_threads() == []
