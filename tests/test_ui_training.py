@@ -276,3 +276,19 @@ def test_neural_networks_part_opens_on_a_spiral_and_learns(qtbot, tmp_path):
     # a 50-unit net separates the 3-arm spiral far better than chance (1/3) within 300 steps
     assert lab.log.epochs["val_acc"][-1] > 0.6
     window.close()
+
+
+@pytest.mark.parametrize("preset", ["linear", "two_layer", "three_layer", "small_cnn", "standard_cnn"])
+def test_every_preset_trains_on_builtin_images(qtbot, app_window, preset):
+    lab = app_window.current_lab()
+    ready(qtbot, lab)
+    run = lab._run
+    _select(lab.preset, preset)
+    lab.batch_size.setValue(16)  # keeps the CNN steps short
+    lab.reset_run()
+    qtbot.waitUntil(lambda: lab._run > run, timeout=20000)
+    lab.steps_per_update.setValue(2)
+    lab.step_once()
+    qtbot.waitUntil(lambda: len(lab.log) == 2, timeout=60000)
+    assert np.isfinite(lab.log.iterations["loss"]).all()
+    assert lab.ctx.training_snapshot()["config"]["model"]["preset"] == preset
