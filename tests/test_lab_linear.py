@@ -103,6 +103,29 @@ def test_editing_w_and_b_updates_everything(lab, qtbot):
     _check_page_against_engine(page, snap)
 
 
+def test_dragging_an_arrowhead_turns_that_class(lab, qtbot):
+    page = lab.page_2d
+    snap = _wait_snap(qtbot, page, lambda s: True)
+    c = next(i for i, g in enumerate(snap["lines"]) if g is not None)
+    others = [i for i in range(3) if i != c]
+    handle = page.handles[c]
+    assert handle.isVisible()
+    np.testing.assert_allclose([handle.pos().x(), handle.pos().y()], snap["lines"][c]["arrow_end"])
+    foot = snap["lines"][c]["arrow_start"]
+    norm = np.hypot(*snap["W"][c])
+    handle.setPos(foot[0] - 1.0, foot[1])  # drop it to the left of the arrow's foot
+    handle.sigPositionChangeFinished.emit(handle)  # what pyqtgraph emits when a drag ends
+    after = _wait_snap(qtbot, page, lambda s: s["W"][c, 0] < 0 and abs(s["W"][c, 1]) < 1e-9)
+    np.testing.assert_allclose(after["W"][c], [-norm, 0.0])  # same length, now pointing left
+    assert after["W"][c] @ foot + after["b"][c] == pytest.approx(0.0)  # the line still passes the foot
+    np.testing.assert_array_equal(after["W"][others], snap["W"][others])
+    _check_page_against_engine(page, after)
+    # the handle follows the new arrow; classes without a line in view have no handle
+    np.testing.assert_allclose([handle.pos().x(), handle.pos().y()], after["lines"][c]["arrow_end"])
+    for i, geo in enumerate(after["lines"]):
+        assert page.handles[i].isVisible() is (geo is not None)
+
+
 def test_step_is_one_gradient_step_and_run_keeps_stepping(lab, qtbot):
     page = lab.page_2d
     page.lr_spin.setValue(0.2)

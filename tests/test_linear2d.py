@@ -114,3 +114,19 @@ def test_class_lines_lie_on_the_line_and_point_along_w():
         assert W[c] @ line["head"][0] + b[c] < W[c] @ line["arrow_end"] + b[c]
     assert lines[2] is None  # w = 0: no line
     assert lines[3] is None  # y = 50 is outside the box
+
+
+def test_aim_class_rotates_about_the_anchor_and_keeps_the_norm():
+    from visualdl.engine.linear2d import aim_class
+    W = np.array([[3.0, 4.0], [1.0, 0.0]])
+    b = np.array([-2.0, 0.5])
+    anchor = np.array([0.4, 0.2])
+    W2, b2 = aim_class(W, b, 0, anchor, anchor + np.array([0.0, -2.0]))
+    np.testing.assert_allclose(W2[0], [0.0, -5.0])  # |w| = 5 kept, pointing down
+    assert W2[0] @ anchor + b2[0] == pytest.approx(0.0)
+    np.testing.assert_array_equal(W2[1], W[1])
+    assert b2[1] == b[1]
+    assert W[0].tolist() == [3.0, 4.0]  # inputs untouched
+    W3, b3 = aim_class(W, b, 0, anchor, anchor)
+    np.testing.assert_array_equal(W3, W)
+    np.testing.assert_array_equal(b3, b)

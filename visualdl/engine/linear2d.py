@@ -192,3 +192,22 @@ def class_lines(W, b, bounds, arrow_fraction=0.12):
         lines.append({"class": c, "p1": seg[0], "p2": seg[1], "arrow_start": mid, "arrow_end": tip,
                       "head": np.array([back + side, tip, back - side])})
     return lines
+
+
+def aim_class(W, b, c, anchor, target):
+    """Turn class c's normal w_c to point from `anchor` toward `target` (what dragging
+    an arrowhead means), keeping |w_c| and keeping the line through `anchor`.
+
+    W: (C, 2), b: (C,), anchor/target: (2,) points. Returns new copies (W, b);
+    unchanged copies when target == anchor (no direction to aim at).
+    """
+    W = np.array(W, dtype=np.float64)
+    b = np.array(b, dtype=np.float64)
+    anchor = np.asarray(anchor, dtype=np.float64)
+    direction = np.asarray(target, dtype=np.float64) - anchor
+    length = float(np.hypot(*direction))
+    if length < 1e-12:
+        return W, b
+    W[c] = float(np.hypot(*W[c])) * direction / length
+    b[c] = -float(W[c] @ anchor)  # w_c . anchor + b_c = 0: the line still passes through the anchor
+    return W, b

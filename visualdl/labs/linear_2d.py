@@ -1,8 +1,8 @@
 """Lab 2, page 1: a 3-class linear classifier on 2D points that the student edits by hand.
 
 Regions, one line w_c . x + b_c = 0 per class with an arrow along w_c (where
-class c's score grows), W and b in spin boxes with their current gradient next
-to them, a table of each point's scores and loss, and the data, regularization
+class c's score grows; drag its round handle to turn w_c), W and b in spin
+boxes with their current gradient next to them, a table of each point's scores and loss, and the data, regularization
 and total loss. Step / Run / Re-randomize drive the engine in a worker job
 (linear2d_job); every edit is sent to it as a command and comes back as a snapshot.
 """
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayo
                                QHeaderView, QLabel, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
 from visualdl.data import DATASETS
+from visualdl.engine.linear2d import aim_class
 from visualdl.labs.knn_plots import RegionPlot, class_color, scrollable, write_csv
 from visualdl.labs.linear_jobs import linear2d_job
 from visualdl.ui.export import install_export_menu
@@ -171,7 +172,7 @@ class Linear2DPage(QWidget):
         side_widget = QWidget()
         side_widget.setLayout(side)
 
-        self.plot = RegionPlot("Linear classifier: regions and lines w·x + b = 0")
+        self.plot = RegionPlot("Regions and lines w·x + b = 0 (drag a round arrowhead to turn that w)")
         install_export_menu(self.plot, "linear 2D")
         self.line_items = []
         for c in range(NUM_CLASSES):
@@ -182,6 +183,16 @@ class Linear2DPage(QWidget):
             for item in (line, arrow, head):
                 self.plot.addItem(item)
             self.line_items.append((line, arrow, head))
+        # a handle on each arrowhead: drag it to turn w_c (the line turns about the arrow's foot)
+        self.handles = []
+        for c in range(NUM_CLASSES):
+            handle = pg.TargetItem(size=13, symbol="o", pen=pg.mkPen(*class_color(c), width=2),
+                                   brush=pg.mkBrush(255, 255, 255, 160), movable=True)
+            handle.setZValue(10)
+            handle.class_index = c
+            handle.sigPositionChangeFinished.connect(self._on_handle_dragged)
+            self.plot.addItem(handle)
+            self.handles.append(handle)
 
         self.table_model = PointTableModel(self)
         self.table = PointTable()
@@ -271,6 +282,19 @@ class Linear2DPage(QWidget):
         b = np.array([self.param_spins[c][2].value() for c in range(NUM_CLASSES)])
         self.send(("set", W, b))
 
+    @Slot(object)
+    def _on_handle_dragged(self, handle) -> None:
+        """The student dropped class c's arrowhead somewhere: aim w_c there."""
+        if self.snap is None:
+            return
+        c = handle.class_index
+        geo = self.snap["lines"][c]
+        if geo is None:
+            return
+        pos = handle.pos()
+        W, b = aim_class(self.snap["W"], self.snap["b"], c, geo["arrow_start"], (pos.x(), pos.y()))
+        self.send(("set", W, b))
+
     # ------------------------------------------------------------------ drawing
     @Slot(object)
     def _on_snapshot(self, snap: dict) -> None:
@@ -282,10 +306,16 @@ class Linear2DPage(QWidget):
         self.plot.set_points(X, y)
         for c, (line, arrow, head) in enumerate(self.line_items):
             geo = snap["lines"][c] if c < len(snap["lines"]) else None
+            handle = self.handles[c]
+            handle.setVisible(geo is not None)
             if geo is None:
                 for item in (line, arrow, head):
                     item.setData([], [])
                 continue
+            if not getattr(handle, "moving", False):  # never pull it from under the mouse
+                handle.blockSignals(True)
+                handle.setPos(*geo["arrow_end"])
+                handle.blockSignals(False)
             line.setData([geo["p1"][0], geo["p2"][0]], [geo["p1"][1], geo["p2"][1]])
             arrow.setData([geo["arrow_start"][0], geo["arrow_end"][0]], [geo["arrow_start"][1], geo["arrow_end"][1]])
             head.setData(geo["head"][:, 0], geo["head"][:, 1])
