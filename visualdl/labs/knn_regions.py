@@ -128,6 +128,7 @@ class KnnRegionsPage(QWidget):
         right.addWidget(self.legend)
 
         layout = QHBoxLayout(self)
+        side_widget.setFixedWidth(270)  # long set names are elided, not allowed to widen the panel
         layout.addWidget(scrollable(side_widget, 286))
         layout.addLayout(right, 1)
 

@@ -205,6 +205,7 @@ class Linear2DPage(QWidget):
         right.addWidget(self.plot, 3)
         right.addWidget(self.table, 2)
         layout = QHBoxLayout(self)
+        side_widget.setFixedWidth(360)  # long set names are elided, not allowed to widen the panel
         layout.addWidget(scrollable(side_widget, 376))
         layout.addLayout(right, 1)
 
