@@ -6,6 +6,7 @@ of the gaps plus training throughput and redraw rate. Target: p99 < 50 ms.
 
     QT_QPA_PLATFORM=offscreen python bench/bench_responsiveness.py --seconds 60
     python bench/bench_responsiveness.py --dataset spiral --preset two_layer --seconds 20
+    python bench/bench_responsiveness.py --dataset cifar10 --cifar /path/to/cifar-10-python.tar.gz
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ def main() -> int:
     parser.add_argument("--dataset", default="builtin", help="builtin, spiral, ... (default builtin)")
     parser.add_argument("--preset", default="two_layer", help="model preset (default two_layer)")
     parser.add_argument("--idle", action="store_true", help="do not train: the machine's baseline")
+    parser.add_argument("--cifar", help="CIFAR-10 archive or folder (for --dataset cifar10)")
     args = parser.parse_args()
 
     from PySide6.QtCore import QObject, QTimer, Slot
@@ -51,6 +53,8 @@ def main() -> int:
 
     spin(lambda: lab.data is not None and lab._run >= 1)
     run = lab._run
+    if args.cifar:
+        ctx.set_cifar_path(args.cifar)
     _select(lab.preset, args.preset)
     _select(lab.dataset, args.dataset)
     if lab.current_data_request()["name"] != "builtin" or args.preset != "two_layer":
