@@ -292,3 +292,35 @@ def test_every_preset_trains_on_builtin_images(qtbot, app_window, preset):
     qtbot.waitUntil(lambda: len(lab.log) == 2, timeout=60000)
     assert np.isfinite(lab.log.iterations["loss"]).all()
     assert lab.ctx.training_snapshot()["config"]["model"]["preset"] == preset
+
+
+def test_gui_thread_never_runs_a_step_a_load_or_an_evaluation(qtbot, tmp_path, monkeypatch):
+    import threading
+
+    from visualdl.engine import trainer as trainer_mod
+
+    gui = threading.get_ident()
+    calls = []
+
+    def spy(name, fn):
+        def wrapped(*args, **kwargs):
+            calls.append((name, threading.get_ident()))
+            return fn(*args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(trainer_mod.Trainer, "step", spy("step", trainer_mod.Trainer.step))
+    monkeypatch.setattr(trainer_mod.Trainer, "evaluate", spy("evaluate", trainer_mod.Trainer.evaluate))
+    import visualdl.data
+
+    monkeypatch.setattr(visualdl.data, "load_dataset", spy("load", visualdl.data.load_dataset))
+    ctx, window = create_window(tmp_path / "settings.ini", "training")
+    qtbot.addWidget(window)
+    window.show()
+    lab = window.current_lab()
+    pick_spiral(qtbot, lab)
+    lab.steps_per_update.setValue(5)
+    lab.step_once()
+    qtbot.waitUntil(lambda: len(lab.log) == 5, timeout=10000)
+    window.close()
+    assert {name for name, _ in calls} == {"step", "evaluate", "load"}
+    assert all(tid != gui for _, tid in calls)
