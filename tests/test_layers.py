@@ -114,7 +114,8 @@ def naive_conv(x, W, b, stride, pad):
     return out
 
 
-@pytest.mark.parametrize("size,k,stride,pad", [(6, 3, 1, 1), (7, 3, 2, 1), (6, 5, 1, 2), (6, 2, 2, 0), (9, 3, 3, 0)])
+@pytest.mark.parametrize("size,k,stride,pad", [(6, 3, 1, 1), (7, 3, 2, 1), (6, 5, 1, 2), (6, 2, 2, 0), (9, 3, 3, 0),
+                                               (4, 1, 1, 2), (5, 3, 2, 3)])
 def test_conv_matches_loops(size, k, stride, pad):
     x = gaussian((2, 3, size, size))
     conv = Conv2D(3, 4, k, stride, pad, rng=0, dtype=F64)
@@ -286,12 +287,19 @@ def test_gradients_in_bands_and_threads(bands_and_threads, make, x):
     helper_check(make, x)
 
 
-def test_conv_in_bands_and_threads_matches_loops(bands_and_threads):
+@pytest.mark.parametrize("k,stride,pad", [(3, 2, 1), (1, 1, 2), (3, 2, 3)])
+def test_conv_in_bands_and_threads_matches_loops(bands_and_threads, k, stride, pad):
     x = gaussian((2, 3, 9, 9))
-    conv = Conv2D(3, 4, 3, 2, 1, rng=0, dtype=F64)
-    plan = conv._plan(np.zeros((3, 9, 9, 2)), 5, 5)
+    conv = Conv2D(3, 4, k, stride, pad, rng=0, dtype=F64)
+    y = conv.forward(x)
+    assert rel_error(y, naive_conv(x, conv.params["W"], conv.params["b"], stride, pad)) < 1e-12
+    assert max(check_layer(Conv2D(3, 2, k, stride, pad, rng=1, dtype=F64), x[:, :, :5, :5]).values()) < TOL
+
+
+def test_conv_band_plan(bands_and_threads):
+    """With the fixture's tiny bands: one output row per band, rows split over two threads."""
+    plan = Conv2D(3, 4, 3, 2, 1, dtype=F64)._plan(np.zeros((3, 9, 9, 2)), 5, 5)
     assert [bands for bands, _, _ in plan] == [[(0, 1), (1, 2)], [(2, 3), (3, 4), (4, 5)]]
-    assert rel_error(conv.forward(x), naive_conv(x, conv.params["W"], conv.params["b"], 2, 1)) < 1e-12
 
 
 def test_sequential_backward_leaves_the_callers_gradient_alone():

@@ -225,7 +225,8 @@ class Conv2D(Layer):
         if not p:
             return xt[:, top:bottom]
         slab = slab_buf[:C * (bottom - top) * (W + 2 * p) * N].reshape(C, bottom - top, W + 2 * p, N)
-        lo, hi = max(top, 0), min(bottom, H)
+        lo = max(top, 0)
+        hi = max(lo, min(bottom, H))  # a band may lie wholly in the padding
         slab[:, :, :p] = 0
         slab[:, :, p + W:] = 0
         slab[:, :lo - top] = 0
