@@ -346,3 +346,20 @@ def test_activation_values_and_no_overflow():
         np.testing.assert_allclose(Sigmoid().forward(x.astype(np.float32)), [[0.0, 1 / (1 + np.e), 1 / (1 + np.exp(-0.5)), 1.0]], rtol=1e-6)
     np.testing.assert_allclose(Tanh(dtype=F64).forward(x), np.tanh(x))
     np.testing.assert_allclose(ReLU(dtype=F64).forward(x), [[0.0, 0.0, 0.5, 1000.0]])
+
+
+def test_sequential_keeps_output_gradients_on_request():
+    net = Sequential(Flatten(dtype=F64), Linear(12, 5, rng=0, dtype=F64), ReLU(dtype=F64),
+                     Linear(5, 3, rng=1, dtype=F64))
+    x = gaussian((4, 3, 2, 2))
+    net.forward(x)
+    dy = gaussian((4, 3), 1)
+    net.backward(dy, keep_output_grads=True)
+    g = net.output_grads
+    assert g[3] is dy and g[0] is None  # nothing below the first layer with parameters
+    W2 = net.layers[3].params["W"]
+    np.testing.assert_allclose(g[2], dy @ W2)  # through the last Linear
+    np.testing.assert_allclose(g[1], (dy @ W2) * (net.activations[2] > 0))  # through the ReLU, not overwritten
+    net.forward(x)
+    net.backward(dy)
+    assert net.output_grads == []

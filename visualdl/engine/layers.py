@@ -810,6 +810,7 @@ class Sequential(Layer):
 
     .layers             the layers
     .activations        outputs of each layer from the last forward (references, not copies)
+    .output_grads       d(loss)/d(output of each layer), after backward(dy, keep_output_grads=True)
     named_params()      {"0.W": W of layer 0, ...} (the live arrays)
     named_grads()       same keys, gradients of the last backward
     summary(input_shape) one readable row per layer
@@ -827,6 +828,7 @@ class Sequential(Layer):
         super().__init__(dtypes.pop() if dtypes else np.float32)
         self.layers = list(layers)
         self.activations: list[np.ndarray] = []
+        self.output_grads: list[np.ndarray] = []
         self.need_input_grad = False  # training never needs the gradient w.r.t. the data
 
     @property
@@ -859,24 +861,32 @@ class Sequential(Layer):
             acts.append(x)
         return x
 
-    def backward(self, dy, input_grad=None):
+    def backward(self, dy, input_grad=None, keep_output_grads=False):
         """dy: gradient of the loss w.r.t. the output. Fills every layer's grads.
 
         Returns dx (gradient w.r.t. the input) when input_grad (default:
         self.need_input_grad, False for a Sequential) is true, else None.
+        keep_output_grads=True also keeps, in self.output_grads[i], the gradient
+        w.r.t. layer i's output (for views; it costs memory, since no layer may
+        then overwrite a gradient it receives); None where it was not computed
+        (below the first layer with parameters). Otherwise output_grads is [].
         """
         if input_grad is None:
             input_grad = self.need_input_grad
         last = len(self.layers) - 1
         # below the first layer with parameters no input gradient is needed at all
         first = next((i for i, layer in enumerate(self.layers) if layer.params), last)
+        self.output_grads = kept = [None] * len(self.layers) if keep_output_grads else []
         for i in range(last, -1, -1):
             layer = self.layers[i]
+            if keep_output_grads:
+                kept[i] = dy
             if i < first and not input_grad:
                 break
             layer.need_input_grad = i > first or input_grad
             # gradients made by our own layers may be overwritten; the caller's dy may not
-            dy = layer.backward(dy) if i == last else layer.backward_owned(dy)
+            owned = i < last and not keep_output_grads
+            dy = layer.backward_owned(dy) if owned else layer.backward(dy)
         return dy if input_grad else None
 
     def output_shape(self, input_shape):
