@@ -74,3 +74,54 @@ def test_every_registered_lab_opens_and_closes(qtbot, settings_path):
         qtbot.wait(50)
     window.close()
     assert live_threads() == []
+
+
+@pytest.fixture
+def http_file(tmp_path):
+    """A local HTTP server serving one file (no network in tests)."""
+    import functools
+    import http.server
+    import threading
+
+    root = tmp_path / "www"
+    root.mkdir()
+    payload = bytes(range(256)) * 4096  # 1 MB
+    (root / "cifar-10-python.tar.gz").write_bytes(payload)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/cifar-10-python.tar.gz", payload
+    server.shutdown()
+    server.server_close()
+
+
+def test_download_shows_progress_then_uses_the_archive(qtbot, settings_path, tmp_path, http_file):
+    import hashlib
+
+    url, payload = http_file
+    ctx, window = create_window(settings_path)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(ctx.cifar_path_changed, timeout=30000) as blocker:
+        job = window.start_download(str(tmp_path / "dl"), url=url, md5=hashlib.md5(payload).hexdigest())
+        assert window.progress.isVisible() and window.progress_label.text().startswith("Downloading")
+    assert blocker.args == [str(tmp_path / "dl" / "cifar-10-python.tar.gz")]
+    assert (tmp_path / "dl" / "cifar-10-python.tar.gz").read_bytes() == payload
+    qtbot.waitUntil(lambda: not job.is_running() and not window.progress.isVisible(), timeout=5000)
+    window.close()
+
+
+def test_download_with_wrong_checksum_is_a_message_not_a_crash(qtbot, settings_path, tmp_path, http_file):
+    url, _ = http_file
+    ctx, window = create_window(settings_path)
+    qtbot.addWidget(window)
+    window.show()
+    job = window.start_download(str(tmp_path / "dl"), url=url, md5="0" * 32)
+    qtbot.waitUntil(lambda: not job.is_running(), timeout=30000)
+    assert job.error and window.last_error == job.error
+    assert "md5" in job.error.lower() or "checksum" in job.error.lower()
+    assert ctx.cifar_path() is None
+    assert list((tmp_path / "dl").glob("*")) == []  # no partial file left
+    window.close()

@@ -247,13 +247,12 @@ class MainWindow(QMainWindow):
         if folder:
             self.start_download(folder)
 
-    def start_download(self, folder: str) -> Job | None:
-        try:
-            from visualdl.data import download
-        except ImportError:
-            self.show_error("Downloading is not available in this build.")
-            return None
-        job = self.ctx.runner.submit(_download_job, download, folder, title="download-cifar10")
+    def start_download(self, folder: str, **options) -> Job:
+        """Download CIFAR-10 into ``folder`` on the worker (progress bar + Cancel), then use it.
+
+        options go to ``visualdl.data.download.download_cifar10`` (url, md5: tests use a local server).
+        """
+        job = self.ctx.runner.submit(_download_job, folder, title="download-cifar10", **options)
         job.finished.connect(self._on_download_finished)
         job.errored.connect(self.show_error)
         self.ctx.track(job, "Downloading CIFAR-10")
@@ -261,7 +260,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_download_finished(self, path) -> None:
-        if path:
+        if path:  # None when cancelled
             self.use_cifar(str(path))
 
     # ------------------------------------------------------------------ progress of long work
@@ -457,7 +456,8 @@ class MainWindow(QMainWindow):
         self.ctx.settings.sync()
 
 
-def _download_job(ctl, download_module, folder: str):
-    """Worker-thread job: download CIFAR-10 into ``folder``; returns the archive path."""
-    fn = getattr(download_module, "download_cifar10", None) or getattr(download_module, "download")
-    return fn(folder, progress=ctl.report_progress, cancel=ctl.cancel_event)
+def _download_job(ctl, folder: str, **options):
+    """Worker-thread job: download CIFAR-10 into ``folder``; returns the verified archive's path."""
+    from visualdl.data.download import download_cifar10
+
+    return download_cifar10(folder, progress=ctl.report_progress, cancel=ctl.cancel_event, **options)
