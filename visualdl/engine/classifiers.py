@@ -69,15 +69,17 @@ _L1_DIMS = 128  # a tile is 128 dimensions x 2048 training points: 256 KB of uin
 _L1_COLS = 2048
 
 
-def _l1_rows_uint8(Q: np.ndarray, XT: np.ndarray, out: np.ndarray) -> None:
-    """out[i, j] = sum_d max(Q[i, d], XT[d, j]) for uint8 Q (m, D), XT (D, N); out (m, N) int64.
+def _l1_rows(Q: np.ndarray, XT: np.ndarray, out: np.ndarray) -> None:
+    """out[i, j] = sum_d max(Q[i, d], XT[d, j]) for Q (m, D), XT (D, N) of one dtype; out (m, N).
 
-    The max of 128 uint8 values sums to at most 32640 < 2^16, so each tile's
-    sum is taken in uint16 (fast) and added to the int64 total.
+    For uint8 data the max of 128 values sums to at most 32640 < 2^16, so each
+    tile's sum is taken in uint16 (fast) and added to the int64 total; float32
+    data sums each tile in float32 and totals in float64.
     """
     D, N = XT.shape
-    buf = np.empty((_L1_DIMS, _L1_COLS), np.uint8)
-    part = np.empty(_L1_COLS, np.uint16)
+    part_dtype = np.uint16 if XT.dtype == np.uint8 else np.float32
+    buf = np.empty((_L1_DIMS, _L1_COLS), XT.dtype)
+    part = np.empty(_L1_COLS, part_dtype)
     for n0 in range(0, N, _L1_COLS):
         n1 = min(N, n0 + _L1_COLS)
         w = n1 - n0
@@ -88,26 +90,7 @@ def _l1_rows_uint8(Q: np.ndarray, XT: np.ndarray, out: np.ndarray) -> None:
             tile, b, p = XT[d0:d1, n0:n1], buf[: d1 - d0, :w], part[:w]
             for i in range(len(Q)):  # the tile is reused from cache by every query
                 np.maximum(tile, Q[i, d0:d1, None], out=b)
-                np.add.reduce(b, axis=0, dtype=np.uint16, out=p)
-                acc[i] += p
-
-
-def _l1_rows_float(Q: np.ndarray, XT: np.ndarray, out: np.ndarray) -> None:
-    """As _l1_rows_uint8 for float32 data (sums of max in float32 per tile, float64 total)."""
-    D, N = XT.shape
-    buf = np.empty((_L1_DIMS, _L1_COLS), np.float32)
-    part = np.empty(_L1_COLS, np.float32)
-    for n0 in range(0, N, _L1_COLS):
-        n1 = min(N, n0 + _L1_COLS)
-        w = n1 - n0
-        acc = out[:, n0:n1]
-        acc[...] = 0
-        for d0 in range(0, D, _L1_DIMS):
-            d1 = min(D, d0 + _L1_DIMS)
-            tile, b, p = XT[d0:d1, n0:n1], buf[: d1 - d0, :w], part[:w]
-            for i in range(len(Q)):
-                np.maximum(tile, Q[i, d0:d1, None], out=b)
-                np.add.reduce(b, axis=0, out=p)
+                np.add.reduce(b, axis=0, dtype=part_dtype, out=p)
                 acc[i] += p
 
 
@@ -195,8 +178,7 @@ class KNearestNeighbor:
         Qc = np.ascontiguousarray(Q, dtype=np.uint8 if integer else np.float32)
         XT = self._XT if integer or not self._integer else self._XT.astype(np.float32)
         out = np.empty((len(Q), XT.shape[1]), np.int64 if integer else np.float64)
-        kernel = _l1_rows_uint8 if integer else _l1_rows_float
-        _parallel.split_run(lambda a, b: kernel(Qc[a:b], XT, out[a:b]), len(Q), len(Q) * XT.size)
+        _parallel.split_run(lambda a, b: _l1_rows(Qc[a:b], XT, out[a:b]), len(Q), len(Q) * XT.size)
         # sum |q - x| = 2 sum max(q, x) - sum q - sum x
         out *= 2
         out -= self._sum
