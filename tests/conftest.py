@@ -37,3 +37,10 @@ def _no_thread_left_running():
         thread.quit()
         thread.wait(5000)
     pytest.fail(f"test left worker threads running: {names}")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _never_the_users_settings(tmp_path_factory):
+    """Settings() without a path reads $VISUALDL_SETTINGS: point it at a temporary file for the whole run."""
+    os.environ["VISUALDL_SETTINGS"] = str(tmp_path_factory.mktemp("settings") / "visualdl.ini")
+    yield

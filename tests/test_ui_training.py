@@ -324,3 +324,20 @@ def test_gui_thread_never_runs_a_step_a_load_or_an_evaluation(qtbot, tmp_path, m
     window.close()
     assert {name for name, _ in calls} == {"step", "evaluate", "load"}
     assert all(tid != gui for _, tid in calls)
+
+
+def test_bad_hidden_sizes_are_named_and_the_old_model_stays(qtbot, lab):
+    run = lab._run
+    lab.hidden.setText("100, abc")
+    lab.hidden.editingFinished.emit()
+    qtbot.waitUntil(lambda: "Invalid hidden sizes" in lab.banner_text, timeout=5000)
+    assert "'100, abc'" in lab.banner_text
+    lab.step_once()
+    qtbot.waitUntil(lambda: len(lab.log) == 1, timeout=10000)
+    assert lab._run == run  # still the model that was built before
+
+
+def test_settings_default_to_a_temporary_file_in_tests():
+    from visualdl.ui.settings import Settings
+
+    assert str(Settings().path).startswith(str(__import__("tempfile").gettempdir()))
