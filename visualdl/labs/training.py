@@ -254,8 +254,8 @@ class TrainingLab(QWidget):
         scroll.setWidget(controls)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(pg.QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(330)
-        scroll.setMaximumWidth(400)
+        # As wide as the widest group (toy-data rows included), plus the vertical scroll bar.
+        scroll.setFixedWidth(controls.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 6)
 
         # ---- plots
         self.smoothing = QSlider(pg.QtCore.Qt.Orientation.Horizontal)
