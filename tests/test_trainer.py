@@ -237,7 +237,8 @@ def test_save_and_load_reproduce_predictions(images, tmp_path):
     t = Trainer(cfg, images)
     for _ in range(4):
         t.step()
-    t.save(tmp_path / "m")
+    t.set_hyperparams(lr=2e-4)
+    assert t.save(tmp_path / "m", extra={"session": {"note": "kept"}}) == tmp_path / "m"
     expected = t.scores(images.X_test)
 
     fresh = Trainer(cfg, images)
@@ -245,9 +246,11 @@ def test_save_and_load_reproduce_predictions(images, tmp_path):
     fresh.load(tmp_path / "m")
     assert np.array_equal(fresh.scores(images.X_test), expected)  # incl. BN running statistics
     assert fresh.iteration == 4 and fresh.history.iterations == t.history.iterations
+    assert fresh.lr == 2e-4
 
     model, config, extra = load_model(tmp_path / "m")
     assert config == t.config and extra["class_names"] == images.class_names
+    assert extra["session"] == {"note": "kept"}
     assert np.array_equal(model.forward(t.preprocessor.transform(images.X_test), train=False), expected)
 
 

@@ -397,13 +397,16 @@ class Trainer:
         self.stopped_reason = None
 
     # ---------------------------------------------------------------- files
-    def save(self, path) -> None:
-        """Save weights + config (+ history, preprocessing, class names) as path.npz + path.json."""
+    def save(self, path, extra: dict | None = None):
+        """Save weights + config (+ history, preprocessing, class names) as path.npz + path.json.
+
+        extra: more JSON-able fields to store (e.g. the app's session info). Returns the base path.
+        """
         from visualdl.engine.serialize import save_checkpoint
 
         arrays = {name: p for name, p in self.params.items()}
         arrays.update({f"buffer:{n}": b for n, b in _buffers(self.model).items()})
-        extra = {
+        info = {
             "input_shape": list(self.data.input_shape),
             "num_classes": self.data.num_classes,
             "class_names": list(self.data.class_names),
@@ -411,8 +414,10 @@ class Trainer:
             "preprocessor": self.preprocessor.to_dict(),
             "iteration": self.iteration,
             "epochs_done": self.epochs_done,
+            "lr": self.lr,
+            **(extra or {}),
         }
-        save_checkpoint(path, self.config, arrays, history=self.history.to_dict(), extra=extra)
+        return save_checkpoint(path, self.config, arrays, history=self.history.to_dict(), extra=info)
 
     def load(self, path) -> None:
         """Load a checkpoint saved by save() for the same model; refuses a mismatch with CheckpointError."""
@@ -427,6 +432,7 @@ class Trainer:
             "buffers": {n[len("buffer:"):]: a for n, a in arrays.items() if n.startswith("buffer:")},
             "iteration": (extra or {}).get("iteration", 0),
             "epochs_done": (extra or {}).get("epochs_done", 0),
+            **({"lr": extra["lr"]} if extra and "lr" in extra else {}),
         })
         if history:
             self.history = History.from_dict(history)
