@@ -363,3 +363,10 @@ def test_sequential_keeps_output_gradients_on_request():
     net.forward(x)
     net.backward(dy)
     assert net.output_grads == []
+
+
+def test_split_run_covers_every_slab_once(bands_and_threads):
+    from visualdl.engine import _parallel
+    seen = []
+    _parallel.split_run(lambda a, b: seen.extend(range(a, b)), 10, 10)
+    assert sorted(seen) == list(range(10))

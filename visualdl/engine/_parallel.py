@@ -91,10 +91,15 @@ def split_run(fn, n: int, size: int) -> None:
         return
     bounds = [n * i // parts for i in range(parts + 1)]
     pool = _get_pool()
-    futures = [pool.submit(fn, bounds[i], bounds[i + 1]) for i in range(1, parts)]
+    futures = [(pool.submit(fn, bounds[i], bounds[i + 1]), i) for i in range(1, parts)]
     fn(bounds[0], bounds[1])  # the calling thread takes the first slab
-    for f in futures:
-        f.result()
+    for future, i in futures:
+        # A slab no worker has started yet (the other core is busy, e.g. on a
+        # shared machine) is done here rather than waited for.
+        if future.cancel():
+            fn(bounds[i], bounds[i + 1])
+        else:
+            future.result()
 
 
 def matmul(a, b, out=None):
