@@ -313,3 +313,18 @@ def test_augment_is_reproducible_and_leaves_input_alone():
     assert np.array_equal(augment_batch(x, np.random.default_rng(1), flip=False, max_shift=0), x)
     with pytest.raises(ValueError, match="max_shift"):
         augment_batch(x, np.random.default_rng(1), max_shift=8)
+
+
+@pytest.mark.parametrize("shift, scale", [(0.3, 1.0), (100.0, 0.01), (0.0, 1e-6)])
+def test_layer_stats_match_float64(shift, scale):
+    from visualdl.engine.trainer import _stats
+
+    rng = np.random.default_rng(0)
+    stored = (rng.standard_normal((8, 16, 16, 70)) * scale + shift).astype(np.float32)
+    a = stored.transpose(3, 0, 1, 2)  # the batch-innermost layout the layers hand on
+    exact = a.astype(np.float64)
+    mean, std, norm = _stats(a)
+    assert mean == pytest.approx(exact.mean(), rel=1e-7, abs=1e-12)
+    assert std == pytest.approx(exact.std(), rel=1e-6)
+    assert norm == pytest.approx(np.sqrt((exact ** 2).sum()), rel=1e-7)
+    assert _stats(None) == (None, None, None)
