@@ -113,6 +113,7 @@ class TrainingLab(QWidget):
     """Course part 7: train any preset on any dataset and watch loss and accuracy curves live."""
 
     DEFAULT_DATASET = "builtin"
+    DEFAULT_DATA_PARAMS: dict = {}
     DEFAULT_PRESET = "two_layer"
     SETTINGS_KEY = SETTINGS_KEY
 
@@ -203,8 +204,9 @@ class TrainingLab(QWidget):
         form = QFormLayout(loss_box)
         form.addRow("Loss", self.loss)
         form.addRow("Regularization", self.reg_kind)
-        form.addRow("Strength (L2)", self.reg_strength)
-        form.addRow("L1 strength", self.l1_strength)
+        form.addRow("Strength", self.reg_strength)
+        form.addRow("L1 strength (elastic)", self.l1_strength)
+        self.reg_strength.setToolTip("L2: 0.5·s·ΣW²  ·  L1: s·Σ|W|  ·  elastic: L2 part (biases are not regularized)")
 
         # ---- optimizer
         self.optimizer = _combo([(k, {"sgd": "SGD", "momentum": "SGD + momentum", "adagrad": "AdaGrad",
@@ -454,8 +456,6 @@ class TrainingLab(QWidget):
         self.log.smoothing = self.smoothing.value() / 100
         self.log_y.setChecked(bool(saved.get("log_y", False)))
         _select(self.x_axis, saved.get("x_axis", "iteration"))
-
-    DEFAULT_DATA_PARAMS: dict = {}
 
     def default_config(self) -> dict:
         """The config a first launch starts with (subclasses pick toy-data friendly values)."""
