@@ -62,8 +62,9 @@ def _find_blas_local():
 
 
 _blas_local = _find_blas_local()
-# Below this many multiply-adds a product is not worth splitting.
-MIN_PARALLEL_GEMM = 1 << 21
+# Below this many multiply-adds (~0.3 ms on one core) a product is not worth splitting
+# (measured: the linear classifier's 10 x 3072 x 256 product ran faster whole).
+MIN_PARALLEL_GEMM = 1 << 24
 
 
 def _worker_init():
