@@ -75,11 +75,8 @@ def _stats(a) -> tuple[float, float, float]:
     n = flat.size
     if n == 0:
         return (0.0, 0.0, 0.0)
-    total = sq = 0.0
-    for lo in range(0, n, _STATS_BLOCK):
-        block = flat[lo:lo + _STATS_BLOCK]
-        total += float(block.sum())  # pairwise summation within the block
-        sq += float(np.dot(block, block))
+    total = sum(float(flat[lo:lo + _STATS_BLOCK].sum()) for lo in range(0, n, _STATS_BLOCK))
+    sq = _sum_sq(flat)
     mean = total / n
     var = sq / n - mean * mean
     if var < 1e-6 * mean * mean:  # E[x^2] - mean^2 cancels badly here: centre first, in float64
@@ -88,6 +85,13 @@ def _stats(a) -> tuple[float, float, float]:
 
 
 _STATS_BLOCK = 16384
+
+
+def _sum_sq(a) -> float:
+    """sum(a^2) as float32/64 dot products over blocks, added in float64 (see _stats)."""
+    flat = np.asarray(a).ravel(order="K")
+    blocks = (flat[lo:lo + _STATS_BLOCK] for lo in range(0, flat.size, _STATS_BLOCK))
+    return sum(float(np.dot(b, b)) for b in blocks)
 
 
 class Trainer:
@@ -256,8 +260,8 @@ class Trainer:
         before = {name: p.copy() for name, p in self.params.items()}
         self.optimizer.step(self.params, total)
         self.regularizer.apply_constraints(self.params)  # max-norm: clip rows after each update
-        upd_sq = sum(float(np.square(p - before[n], dtype=np.float64).sum()) for n, p in self.params.items())
-        w_sq = sum(float(np.square(b, dtype=np.float64).sum()) for b in before.values())
+        upd_sq = sum(_sum_sq(p - before[n]) for n, p in self.params.items())
+        w_sq = sum(_sum_sq(b) for b in before.values())
         if not math.isfinite(upd_sq):
             for name, p in self.params.items():
                 p[...] = before[name]
