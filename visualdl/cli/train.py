@@ -71,16 +71,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--data-path", help="CIFAR-10 archive (cifar-10-python.tar.gz) or extracted folder")
     p.add_argument("--data-param", action="append", type=_data_param, default=[], metavar="KEY=VALUE",
                    help="dataset parameter, e.g. n_points=500 or num_train=10000 (repeatable)")
-    p.add_argument("--epochs", type=_positive_int, default=10)
-    p.add_argument("--batch-size", type=_positive_int, default=None)
+    p.add_argument("--epochs", type=_positive_int, default=10, help="default 10")
+    p.add_argument("--batch-size", type=_positive_int, default=None, help="default 128")
     p.add_argument("--optimizer", default=None, help="sgd, momentum, adagrad, rmsprop, adam (default adam)")
-    p.add_argument("--lr", type=_float, default=None, help="learning rate (default 1e-3)")
+    p.add_argument("--lr", type=_float, default=None, help="learning rate (default: the optimizer's, 1e-3 for adam)")
     p.add_argument("--lr-decay", type=_float, default=None,
                    help="multiply the learning rate by this after every epoch (default 1 = constant)")
     p.add_argument("--lr-schedule", default="step", metavar="{step,cosine}",
                    help="step: multiply by --lr-decay after each epoch (default); cosine: anneal from --lr "
                         "to lr/50 over the run, ending with --epochs or --time-limit, whichever comes first")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seeds data, weights, shuffling (default 0)")
     p.add_argument("--hidden", type=_positive_int, nargs="+", default=None, metavar="SIZE",
                    help="hidden layer sizes, e.g. --hidden 100 or --hidden 200 100")
     p.add_argument("--activation", default=None, help="relu, leaky_relu, elu, sigmoid, tanh")
@@ -92,8 +92,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--max-norm", type=_float, default=None, help="clip each weight row to this norm")
     p.add_argument("--preprocess", default=None, help="none, mean_image, channel (default channel)")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
-                   help="random flips and small shifts of training images")
-    p.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=None)
+                   help="random flips and small shifts of training images (default on for standard_cnn)")
+    p.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=None,
+                   help="batch norm after each conv/hidden layer (default on for standard_cnn)")
     p.add_argument("--dropout", type=_float, default=None, help="probability of dropping a unit")
     p.add_argument("--time-limit", type=_float, default=None, metavar="SECONDS",
                    help="stop training after this many seconds (then evaluate)")
