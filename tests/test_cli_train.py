@@ -163,3 +163,12 @@ def test_json_report_without_validation_split(tmp_path):
     report = json.loads(out.read_text())
     assert report["val_acc"] is None and report["history_epochs"][0]["val_acc"] is None
     assert 0 <= report["test_acc"] <= 1
+
+
+def test_optimizer_without_lr_uses_its_default_lr(tmp_path):
+    from visualdl.engine.optim import OPTIMIZERS
+
+    out = tmp_path / "r.json"
+    assert main(["train", "--model", "linear", "--data", "spiral", "--epochs", "1", "--optimizer", "sgd",
+                 "--quiet", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["config"]["optim"] == {"name": "sgd", "lr": OPTIMIZERS["sgd"]["lr"]}

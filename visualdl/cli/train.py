@@ -126,7 +126,7 @@ def build_config(args) -> dict:
         if value is not None:
             m[key] = value
     if args.optimizer is not None:
-        cfg["optim"] = {"name": args.optimizer, "lr": cfg["optim"]["lr"]}
+        cfg["optim"] = {"name": args.optimizer}  # validate_config fills in that optimizer's default lr
     if args.lr is not None:
         cfg["optim"]["lr"] = args.lr
     for key, value in (("kind", args.reg), ("strength", args.reg_strength), ("l1_strength", args.l1_strength),
