@@ -328,3 +328,14 @@ def test_layer_stats_match_float64(shift, scale):
     assert std == pytest.approx(exact.std(), rel=1e-6)
     assert norm == pytest.approx(np.sqrt((exact ** 2).sum()), rel=1e-7)
     assert _stats(None) == (None, None, None)
+
+
+def test_not_keeping_layer_gradients_changes_nothing_but_the_snapshot(images):
+    cfg = _cfg("standard_cnn")
+    a, b = Trainer(cfg, images), Trainer(cfg, images, keep_layer_grads=False)
+    assert [a.step() for _ in range(3)] == [b.step() for _ in range(3)]
+    assert _params_equal(a.params, b.params)
+    snap = b.snapshot()
+    assert all(layer["grad_norm"] is None for layer in snap["layers"])
+    assert all(layer["act_norm"] > 0 for layer in snap["layers"])
+    assert a.snapshot()["layers"][0]["grad_norm"] > 0

@@ -198,7 +198,7 @@ def run(args) -> int:
         raise CliError(str(exc)) from None
     load_seconds = time.perf_counter() - t0
     try:
-        trainer = Trainer(cfg, data)
+        trainer = Trainer(cfg, data, keep_layer_grads=False)  # nobody looks at per-layer gradients here
     except ValueError as exc:  # e.g. a CNN preset asked to train on 2D points
         raise CliError(str(exc)) from None
     if not args.quiet:

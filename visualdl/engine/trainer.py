@@ -97,7 +97,14 @@ def _sum_sq(a) -> float:
 class Trainer:
     """Trains the model described by `config` on `data` (a DataSplits), one minibatch per step()."""
 
-    def __init__(self, config: dict, data, *, train_eval_size: int = TRAIN_EVAL_SIZE):
+    def __init__(self, config: dict, data, *, train_eval_size: int = TRAIN_EVAL_SIZE,
+                 keep_layer_grads: bool = True):
+        """config: see visualdl.engine.models; data: a DataSplits.
+
+        train_eval_size: examples in the fixed subset used for epoch-end train accuracy.
+        keep_layer_grads: keep each layer's output gradient for snapshot() (costs memory and
+        some speed; the CLI turns it off).
+        """
         from visualdl.data.preprocess import fit_preprocessor
 
         self.config = validate_config(config)
@@ -105,6 +112,7 @@ class Trainer:
         if len(data.X_train) == 0:
             raise ValueError(f"Dataset {data.name!r} has no training examples")
         self.train_eval_size = int(train_eval_size)
+        self.keep_layer_grads = bool(keep_layer_grads)
         self.preprocessor = fit_preprocessor(self.config["preprocess"], data.X_train)
         self.reset()
 
@@ -250,7 +258,8 @@ class Trainer:
             _restore_buffers(self.model, buffers_before)
             return self._stop(self._divergence_reason("loss", loss, lr), metrics)
 
-        self._last_dys = self._backward(dscores)
+        self.model.backward(dscores, keep_output_grads=self.keep_layer_grads)
+        self._last_dys = self.model.output_grads if self.keep_layer_grads else None
         grads = self.model.named_grads()
         total = {name: (g + reg_grads[name]) if name in reg_grads else g for name, g in grads.items()}
         if not all(np.isfinite(g).all() for g in total.values()):
@@ -277,17 +286,6 @@ class Trainer:
         self.history.iterations.append(metrics)
         self._last_step = metrics
         return metrics
-
-    def _backward(self, dscores):
-        """Backprop layer by layer (as Sequential.backward does), keeping each layer's output gradient."""
-        layers = self.model.layers
-        dys = [None] * len(layers)
-        d = dscores
-        for i in range(len(layers) - 1, -1, -1):
-            dys[i] = d
-            layers[i].need_input_grad = i > 0  # the gradient with respect to the data is never used
-            d = layers[i].backward(d)
-        return dys
 
     def _divergence_reason(self, what: str, value: float, lr: float) -> str:
         return (
@@ -363,7 +361,9 @@ class Trainer:
         """Frozen copies for the GUI: safe to read on another thread while training continues.
 
         Layer statistics describe the last training step: act_* of each layer's output,
-        grad_* of the loss gradient with respect to that output (None before the first step).
+        grad_* of the loss gradient with respect to that output (None before the first step,
+        with keep_layer_grads=False, and below the first layer with parameters, where
+        backprop stops because the data's gradient is never needed).
         """
         acts = self._last_acts or []
         layers = []
