@@ -341,3 +341,30 @@ def test_settings_default_to_a_temporary_file_in_tests():
     from visualdl.ui.settings import Settings
 
     assert str(Settings().path).startswith(str(__import__("tempfile").gettempdir()))
+
+
+def test_test_accuracy_runs_on_the_worker_with_progress(qtbot, lab):
+    lab.steps_per_update.setValue(20)
+    lab.step_once()
+    qtbot.waitUntil(lambda: len(lab.log) == 20, timeout=10000)
+    with qtbot.waitSignal(lab.evaluated, timeout=20000) as blocker:
+        lab.evaluate_test()
+        assert lab.eval_progress.isVisible() and lab.eval_cancel.isVisible()
+    split, acc = blocker.args
+    assert split == "test" and 0.0 <= acc <= 1.0
+    assert lab.eval_result["examples"] == len(lab.data.X_test)
+    assert not lab.eval_progress.isVisible() and lab.evaluate_button.isEnabled()
+
+
+def test_cancelled_evaluation_says_so_and_training_goes_on(qtbot, app_window):
+    lab = app_window.current_lab()
+    ready(qtbot, lab)
+    lab.evaluate_test()
+    lab.eval_cancel.click()  # set before the worker reaches its first chunk of test images
+    with qtbot.waitSignal(lab.evaluated, timeout=20000) as blocker:
+        pass
+    assert blocker.args == ["test", None]
+    assert "cancelled" in lab.eval_result["message"]
+    assert not lab.eval_progress.isVisible()
+    lab.step_once()
+    qtbot.waitUntil(lambda: len(lab.log) == 1, timeout=10000)

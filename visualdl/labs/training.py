@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QScrollArea, QSlider, QSpinBox, QSplitter, QStatusBar,
+                               QLineEdit, QProgressBar, QPushButton, QScrollArea, QSlider, QSpinBox, QSplitter, QStatusBar,
                                QVBoxLayout, QWidget)
 
 from visualdl.data import DATASETS
@@ -120,6 +120,7 @@ class TrainingLab(QWidget):
     session_saved = Signal(str)
     session_loaded = Signal(str)
     session_failed = Signal(str)
+    evaluated = Signal(str, object)  # split, accuracy (None when cancelled)
     updated = Signal()  # after each update from the worker was drawn (tests and other views)
 
     def __init__(self, ctx):
@@ -135,6 +136,8 @@ class TrainingLab(QWidget):
         self._run = -1
         self._playing = False
         self._play_when_built = False
+        self._eval_cancel = None
+        self.eval_result: dict | None = None
         self._last_error: str | None = None
         self.overlays: list[tuple[RunLog, _Curves]] = []
         self.log = RunLog("run 1")
@@ -151,6 +154,7 @@ class TrainingLab(QWidget):
         # 20 redraws a second look smooth and leave the GUI thread time for the user.
         self.job = ctx.runner.submit(training_job, merge=merge_updates, max_rate=20, title="training")
         self.job.yielded.connect(self._on_update)
+        self.job.progress.connect(self._on_job_progress)
         self.job.errored.connect(self._on_job_errored)
         self._rebuild()
 
@@ -233,6 +237,8 @@ class TrainingLab(QWidget):
         self.reset_button = QPushButton("Reset")
         self.steps_per_update = _spin(1, 10000, 1)
         self.steps_per_update.setToolTip("Iterations per Step click (Right arrow / N)")
+        self.evaluate_button = QPushButton("Test accuracy")
+        self.evaluate_button.setToolTip("Accuracy on the whole test split (with progress; cancellable)")
         self.pin_button = QPushButton("Keep run for comparison")
         self.clear_pins_button = QPushButton("Clear kept runs")
         run_box = QGroupBox("Run")
@@ -244,6 +250,7 @@ class TrainingLab(QWidget):
         form = QFormLayout()
         form.addRow("Steps per update", self.steps_per_update)
         lay.addLayout(form)
+        lay.addWidget(self.evaluate_button)
         lay.addWidget(self.pin_button)
         lay.addWidget(self.clear_pins_button)
 
@@ -296,6 +303,12 @@ class TrainingLab(QWidget):
         self.status_bar = QStatusBar()
         self.status_bar.setSizeGripEnabled(False)
         self.status_fields = {k: QLabel() for k in ("epoch", "iteration", "loss", "acc", "speed", "lr")}
+        self.eval_progress = QProgressBar()
+        self.eval_progress.setMaximumWidth(160)
+        self.eval_cancel = QPushButton("Cancel")
+        for w in (self.eval_progress, self.eval_cancel):
+            w.hide()
+            self.status_bar.addWidget(w)
         for w in self.status_fields.values():
             self.status_bar.addPermanentWidget(w)
 
@@ -335,6 +348,8 @@ class TrainingLab(QWidget):
         self.play_button.clicked.connect(self.toggle_play)
         self.reset_button.clicked.connect(self.reset_run)
         self.pin_button.clicked.connect(self.pin_run)
+        self.evaluate_button.clicked.connect(self.evaluate_test)
+        self.eval_cancel.clicked.connect(self._on_eval_cancel_clicked)
         self.clear_pins_button.clicked.connect(self.clear_pinned)
         self.smoothing.valueChanged.connect(self._on_smoothing_change)
         self.log_y.toggled.connect(self._on_log_y_toggled)
@@ -633,6 +648,35 @@ class TrainingLab(QWidget):
         self._playing = playing
         self.play_button.setText("Pause" if playing else "Play")
 
+    # ================================================================== evaluation
+    def evaluate_test(self, split: str = "test") -> None:
+        """Accuracy on a whole split, on the worker, with a progress bar and Cancel in the status strip."""
+        import threading
+
+        self.pause()
+        self._eval_cancel = threading.Event()
+        self.eval_progress.setRange(0, 0)
+        for w in (self.eval_progress, self.eval_cancel):
+            w.show()
+        self.evaluate_button.setEnabled(False)
+        self.job.send(("evaluate", split, self._eval_cancel))
+
+    @Slot()
+    def _on_eval_cancel_clicked(self) -> None:
+        if getattr(self, "_eval_cancel", None) is not None:
+            self._eval_cancel.set()
+
+    @Slot(int, int, str)
+    def _on_job_progress(self, done: int, total: int, message: str) -> None:
+        self.eval_progress.setRange(0, max(total, 1))
+        self.eval_progress.setValue(min(done, total))
+
+    def _end_evaluation(self) -> None:
+        for w in (self.eval_progress, self.eval_cancel):
+            w.hide()
+        self.evaluate_button.setEnabled(True)
+        self._eval_cancel = None
+
     # ================================================================== comparing runs
     def run_label(self) -> str:
         try:
@@ -693,6 +737,8 @@ class TrainingLab(QWidget):
         elif kind == "error":
             self._set_playing(False)
             self._show_banner(message)
+            if message.startswith("Could not evaluate"):
+                self._end_evaluation()
             if "session" in message:
                 self.session_failed.emit(message)
         elif kind in ("built", "reset"):
@@ -713,6 +759,11 @@ class TrainingLab(QWidget):
             self.session_loaded.emit(message)
         elif kind == "set":
             self.ctx.status(message)
+        elif kind == "evaluated":
+            self._end_evaluation()
+            self.ctx.status(message)
+            self.eval_result = event
+            self.evaluated.emit(event["split"], event["accuracy"])
 
     @Slot(str)
     def _on_job_errored(self, message: str) -> None:
@@ -819,6 +870,7 @@ class TrainingLab(QWidget):
     def shutdown(self) -> None:
         """Stop the training worker and any load (the window calls this on close)."""
         self._rebuild_timer.stop()
+        self._on_eval_cancel_clicked()
         for job in (self._data_job, self._session_job, self.job):
             if job is not None and job.is_running():
                 job.cancel()

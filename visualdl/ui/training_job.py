@@ -7,6 +7,7 @@ Run with ``ctx.runner.submit(training_job, merge=merge_updates)``; drive it with
     ("step", n)                             n iterations, then pause
     ("set", {"lr": 0.01, ...})              Trainer.set_hyperparams between steps (no reset)
     ("reset",)                              same seed -> same initial weights, history cleared
+    ("evaluate", split, cancel_event)       accuracy on "train"/"val"/"test" with progress (ctl.report_progress)
     ("save", path)                          session = config + weights + history (+ data request)
     ("restore", session, data)              session from read_session(); replaces the Trainer
     ("stop",)                               end the job
@@ -23,6 +24,7 @@ from __future__ import annotations
 import time
 from collections import deque
 
+from visualdl.data import Cancelled
 from visualdl.engine.serialize import save_checkpoint
 from visualdl.engine.trainer import History, Trainer, load_checkpoint_for
 
@@ -52,7 +54,8 @@ def read_session(ctl, path):
 class _Session:
     """The job's state; one method per command."""
 
-    def __init__(self):
+    def __init__(self, ctl=None):
+        self.ctl = ctl
         self.trainer: Trainer | None = None
         self.data_request: dict | None = None
         self.run = 0
@@ -114,6 +117,22 @@ class _Session:
                                                                                   else f"{k} = {v}"
                                                                                   for k, v in hyper.items())})
             self.want_snapshot = True
+
+    def _cmd_evaluate(self, split, cancel):
+        """Accuracy on a whole split, between steps (the model must not change while it runs)."""
+        if self.trainer is None:
+            raise ValueError("nothing to evaluate yet (no model is built)")
+        self.playing, self.steps_left = False, 0
+        progress = self.ctl.report_progress if self.ctl is not None else None
+        n = len(getattr(self.trainer.data, f"X_{split}", []))
+        try:
+            acc = self.trainer.evaluate(split, progress=progress, cancel=cancel)
+        except Cancelled:
+            self.events.append({"kind": "evaluated", "split": split, "accuracy": None,
+                                "message": f"Evaluation on the {split} split cancelled"})
+            return
+        self.events.append({"kind": "evaluated", "split": split, "accuracy": acc, "examples": n,
+                            "message": f"{split.capitalize()} accuracy: {acc:.2%} on {n:,} examples"})
 
     def _cmd_save(self, path):
         if self.trainer is None:
@@ -213,13 +232,14 @@ class _Session:
 
 def _what(kind: str) -> str:
     return {"build": "Could not build the model", "restore": "Could not load the session",
+            "evaluate": "Could not evaluate",
             "save": "Could not save the session", "set": "Could not change that setting",
             "step": "Could not step", "reset": "Could not reset"}.get(kind, kind)
 
 
 def training_job(ctl):
     """Worker-thread generator: see the module docstring for commands and updates."""
-    session = _Session()
+    session = _Session(ctl)
     while not ctl.cancelled:
         if session.busy:
             commands = ctl.commands()
