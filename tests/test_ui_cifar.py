@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from visualdl.data import cifar10
 from visualdl.ui.app import create_window
 from visualdl.ui.worker import live_threads
 
@@ -31,7 +32,10 @@ def test_open_cifar_archive_loads_with_progress_and_trains(qtbot, tmp_path, cifa
     assert live_threads() == []
 
 
-def test_cancelling_a_cifar_load_keeps_the_current_data(qtbot, tmp_path, cifar_path):
+def test_cancelling_a_cifar_load_keeps_the_current_data(qtbot, tmp_path, cifar_path, monkeypatch):
+    # An earlier test may have left the archive in the loader's in-memory cache,
+    # which would finish the load before Cancel can be pressed.
+    monkeypatch.setattr(cifar10, "_cache", {})
     ctx, window = create_window(tmp_path / "settings.ini", "training")
     qtbot.addWidget(window)
     window.show()
