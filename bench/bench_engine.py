@@ -3,6 +3,7 @@ model presets on 3x32x32 input, NumPy engine vs PyTorch CPU in the same run.
 
     python bench/bench_engine.py                  # all presets, batch 128 and 256
     python bench/bench_engine.py --models small_cnn --batches 256 --repeats 5
+    python bench/bench_engine.py --threads 1      # one core against one core
 
 Columns
     ms/step    median wall time of one step; (min) the fastest step
@@ -291,11 +292,18 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=5, help="alternating rounds per library")
     ap.add_argument("--steps", type=int, default=0, help="steps per round (default: by model size)")
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="threads for both libraries (default: all); 1 compares one core with one "
+                         "core, which stays meaningful when other jobs keep the second core busy")
     ap.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.memory_child:
         return memory_child(*args.memory_child)
     use_torch = torch is not None and not args.no_torch
+    if args.threads:
+        _parallel.set_num_threads(args.threads)
+        if use_torch:
+            torch.set_num_threads(args.threads)
     if use_torch:
         torch.manual_seed(0)
     print(f"numpy {np.__version__}" + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)"

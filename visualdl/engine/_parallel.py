@@ -46,6 +46,19 @@ def num_threads() -> int:
     return _threads
 
 
+def set_num_threads(n: int) -> None:
+    """Use n threads from now on (1 = everything on the calling thread)."""
+    global _threads, _pool, _blas_local
+    if int(n) < 1:
+        raise ValueError(f"Invalid number of threads: {n}")
+    _threads = int(n)
+    if _pool is not None and _pool._max_workers < _threads - 1:
+        _pool.shutdown(wait=True)
+        _pool = None
+    if _blas_local is None and _threads > 1:
+        _blas_local = _find_blas_local()
+
+
 def _find_blas_local():
     """openblas_set_num_threads_local from NumPy's bundled OpenBLAS, or None."""
     if _threads < 2:
