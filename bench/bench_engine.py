@@ -113,16 +113,18 @@ def to_torch(model):
     return nn.Sequential(*mods)
 
 
-def forward_flops(model, batch):
-    flops, shape = 0, INPUT
+def step_flops(model, batch):
+    """Multiply-add FLOPs of one training step: forward, weight gradients, and input
+    gradients of every layer but the first (the engine and PyTorch both skip that one)."""
+    per_layer, shape = [], INPUT
     for layer in model.layers:
         out = layer.output_shape(shape)
         if isinstance(layer, L.Linear):
-            flops += 2 * layer.in_features * layer.out_features
+            per_layer.append(2 * layer.in_features * layer.out_features)
         elif isinstance(layer, L.Conv2D):
-            flops += 2 * layer.C * layer.k * layer.k * int(np.prod(out))
+            per_layer.append(2 * layer.C * layer.k * layer.k * int(np.prod(out)))
         shape = out
-    return flops * batch
+    return batch * (3 * sum(per_layer) - per_layer[0])
 
 
 # ---------------------------------------------------------------- memory
@@ -248,7 +250,7 @@ def time_one(preset, batch, repeats, steps_per_round, use_torch):
         for name, step, _ in contenders:
             times[name] += time_steps(step, steps_per_round)
             time.sleep(REST)
-    result = {"model": preset, "batch": batch, "flops": 3 * forward_flops(model, batch)}
+    result = {"model": preset, "batch": batch, "flops": step_flops(model, batch)}
     for name in times:
         result[f"{name}_ms"] = 1000 * statistics.median(times[name])
         result[f"{name}_min_ms"] = 1000 * min(times[name])
@@ -289,7 +291,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--models", nargs="+", default=list(PRESETS), choices=PRESETS)
     ap.add_argument("--batches", nargs="+", type=int, default=[128, 256])
-    ap.add_argument("--repeats", type=int, default=5, help="alternating rounds per library")
+    ap.add_argument("--repeats", type=int, default=4, help="alternating rounds per library")
     ap.add_argument("--steps", type=int, default=0, help="steps per round (default: by model size)")
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--threads", type=int, default=0,
@@ -313,7 +315,9 @@ def main(argv=None):
     # all timing first, in the normal malloc mode; memory afterwards (see _limit_malloc_caching)
     timed = {}
     for preset, batch in configs:
-        steps = args.steps or (20 if preset in ("linear", "two_layer") else 3)
+        # Rounds long enough that the first, cold step after each rest does not dominate the
+        # median (with 20 / 3 steps a round the numbers were 1.3-1.5x worse for both libraries).
+        steps = args.steps or (200 if preset in ("linear", "two_layer") else 10)
         timed[preset, batch] = time_one(preset, batch, args.repeats, steps, use_torch)
     head = f"{'model':<13}{'batch':>6}{'ms/step':>9}{'(min)':>7}{'GFLOP/s':>9}{'peak MB':>9}{'tm MB':>7}"
     if use_torch:
