@@ -9,7 +9,9 @@ same data in the same run (median of --repeats) and prints the ratio, also
 including fit (ours converts the images to float32 once; scikit-learn's
 fit only stores them). It checks both predict the same labels, and for L2
 reports GFLOP/s (the distance GEMM's 2*M*N*D flops / predict time) against
-a plain float32 GEMM of the same shape timed here. Targets: L2 >= 2x faster than scikit-learn and
+a plain float32 GEMM of the same shape timed here. scikit-learn runs twice for L2: on
+float32 copies (its fastest input) and on the uint8 images as given (it converts to float64).
+Targets: L2 >= 2x faster than scikit-learn and
 > 80% of the GEMM rate; L1 no slower than scikit-learn.
 """
 from __future__ import annotations
@@ -90,12 +92,17 @@ def main(argv=None):
                                        .fit(Ftr, ytr), reps)
             sk_t, sk = timed(lambda: sk_model.predict(Fte), reps)
             row.update(sklearn=sk_t, sk_fit=sk_fit_t, agree=float(np.mean(sk == ours)))
+            if metric == "l2":
+                # The same images handed over as they are (uint8): scikit-learn converts them to
+                # float64, as it does for the course's float64 arrays; its GEMM then runs at half rate.
+                raw = KNeighborsClassifier(1, algorithm="brute", metric=name).fit(Xtr.reshape(n_train, -1), ytr)
+                row["sk_raw"], _ = timed(lambda: raw.predict(Xte.reshape(n_test, -1)), reps)
         rows.append(row)
         print(f"  measured {row['case']}", file=sys.stderr)
     print(f"\nkNN k=1 prediction on {source} images, D=3072, {os.cpu_count()} cores "
           f"(median of {args.repeats}; the 50000 case once)\n")
     head = (f"{'case':<20}{'fit s':>7}{'predict s':>10}{'sklearn s':>10}{'speed-up':>9}{'incl. fit':>10}"
-            f"{'agree':>7}{'acc':>7}{'GFLOP/s':>9}{'GEMM':>6}{'% GEMM':>8}")
+            f"{'agree':>7}{'acc':>7}{'GFLOP/s':>9}{'GEMM':>6}{'% GEMM':>8}{'sk uint8 s':>11}{'speed-up':>9}")
     print(head)
     print("-" * len(head))
     for r in rows:
@@ -108,8 +115,13 @@ def main(argv=None):
                 f"{agree:>7}{r['acc']:>7.3f}")
         if "gflops" in r:
             line += f"{r['gflops']:>9.0f}{r['gemm']:>6.0f}{100 * r['gflops'] / r['gemm']:>7.0f}%"
+        if "sk_raw" in r:
+            line += f"{r['sk_raw']:>11.3f}{r['sk_raw'] / r['ours']:>8.2f}x"
         print(line)
-    print("\nTargets: L2 >= 2x scikit-learn and > 80% of GEMM; L1 >= 1x scikit-learn.")
+    print("\nTargets: L2 >= 2x scikit-learn and > 80% of GEMM; L1 >= 1x scikit-learn.\n"
+          "'sklearn s' is scikit-learn on float32 copies (its fastest input: both sides are then\n"
+          "float32-GEMM-bound, so ~1x is the ceiling); 'sk uint8 s' is scikit-learn on the images as\n"
+          "given, which it converts to float64.")
 
 
 if __name__ == "__main__":
