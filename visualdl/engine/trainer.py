@@ -447,12 +447,18 @@ class Trainer:
         if config["model"] != self.config["model"]:
             raise CheckpointError(f"{path} holds a different model ({config['model']['preset']}, "
                                   f"{config['model']}) than this trainer's ({self.config['model']})")
+        self.apply_checkpoint(arrays, history, extra)
+
+    def apply_checkpoint(self, arrays: dict, history: dict | None, extra: dict | None) -> None:
+        """Take weights, buffers, counters, lr and history from what load_checkpoint_for returned
+        (already checked against this model)."""
+        extra = extra or {}
         self.load_state_dict({
             "params": {n: a for n, a in arrays.items() if not n.startswith("buffer:")},
             "buffers": {n[len("buffer:"):]: a for n, a in arrays.items() if n.startswith("buffer:")},
-            "iteration": (extra or {}).get("iteration", 0),
-            "epochs_done": (extra or {}).get("epochs_done", 0),
-            **({"lr": extra["lr"]} if extra and "lr" in extra else {}),
+            "iteration": extra.get("iteration", 0),
+            "epochs_done": extra.get("epochs_done", 0),
+            **({"lr": extra["lr"]} if "lr" in extra else {}),
         })
         if history:
             self.history = History.from_dict(history)

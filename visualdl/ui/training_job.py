@@ -25,8 +25,7 @@ import time
 from collections import deque
 
 from visualdl.data import Cancelled
-from visualdl.engine.serialize import save_checkpoint
-from visualdl.engine.trainer import History, Trainer, load_checkpoint_for
+from visualdl.engine.trainer import Trainer, load_checkpoint_for
 
 SNAPSHOT_INTERVAL = 0.2  # seconds between Trainer.snapshot() copies while running
 
@@ -137,15 +136,7 @@ class _Session:
     def _cmd_save(self, path):
         if self.trainer is None:
             raise ValueError("nothing to save yet (no model is built)")
-        t = self.trainer
-        state = t.state_dict()
-        arrays = dict(state["params"])
-        arrays.update({f"buffer:{n}": b for n, b in state["buffers"].items()})
-        extra = {"input_shape": list(t.data.input_shape), "num_classes": t.data.num_classes,
-                 "class_names": list(t.data.class_names), "dataset": t.data.name,
-                 "preprocessor": t.preprocessor.to_dict(), "iteration": t.iteration, "epochs_done": t.epochs_done,
-                 "session": {"app": "visualdl", "data": self.data_request, "lr": t.lr}}
-        base = save_checkpoint(path, t.config, arrays, history=t.history.to_dict(), extra=extra)
+        base = self.trainer.save(path, extra={"session": {"app": "visualdl", "data": self.data_request}})
         self.events.append({"kind": "saved", "message": f"Session saved: {base}.json + .npz", "path": str(base)})
 
     def _cmd_restore(self, session: dict, data):
@@ -154,15 +145,7 @@ class _Session:
         if tuple(extra.get("input_shape", ())) != tuple(data.input_shape) or \
                 extra.get("num_classes") != data.num_classes:
             raise ValueError(f"{session['path']} was trained on {extra.get('dataset')!r} data of another shape")
-        arrays = session["arrays"]
-        trainer.load_state_dict({
-            "params": {n: a for n, a in arrays.items() if not n.startswith("buffer:")},
-            "buffers": {n[len("buffer:"):]: a for n, a in arrays.items() if n.startswith("buffer:")},
-            "iteration": extra.get("iteration", 0), "epochs_done": extra.get("epochs_done", 0),
-            "lr": extra.get("session", {}).get("lr", session["config"]["optim"]["lr"]),
-        })
-        if session["history"]:
-            trainer.history = History.from_dict(session["history"])
+        trainer.apply_checkpoint(session["arrays"], session["history"], extra)
         self.trainer, self.data_request = trainer, session.get("data")
         self._new_run()
         self.rows = [dict(r) for r in trainer.history.iterations]  # the GUI redraws the saved curves
