@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
+from visualdl.labs.image_source import image_source_combo, start_image_load
 from visualdl.labs.knn_jobs import image_neighbors_job, pixel_demo_job
 from visualdl.labs.knn_plots import class_color, rgb_pixmap, write_csv
 from visualdl.ui.export import install_export_menu
@@ -111,9 +112,7 @@ class KnnImagesPage(QWidget):
     def _build(self) -> None:
         box = QGroupBox("Images")
         form = QFormLayout(box)
-        self.source_combo = QComboBox()
-        self.source_combo.addItem("Built-in images", "builtin")
-        self.source_combo.addItem("CIFAR-10", "cifar10")
+        self.source_combo = image_source_combo()
         self.train_spin = QSpinBox(minimum=100, maximum=49000, value=5000, singleStep=1000)
         self.load_button = QPushButton("Load")
         self.index_spin = QSpinBox(minimum=0, maximum=0)
@@ -175,16 +174,13 @@ class KnnImagesPage(QWidget):
     @Slot()
     def load(self) -> None:
         source = self.source_combo.currentData()
-        if source == "cifar10" and self.ctx.cifar_path() is None:
-            self.status_label.setText("CIFAR-10 is not open: use File > Open CIFAR-10 archive (or the built-in images).")
+        job = start_image_load(self.ctx, source, self.train_spin.value(), 0,
+                               500 if source == "builtin" else 1000, self.status_label)
+        if job is None:
             return
-        n = self.train_spin.value()
-        params = {"n_train": n, "n_val": 0, "n_test": 500} if source == "builtin" else \
-            {"num_train": n, "num_val": 0, "num_test": 1000}
-        self.status_label.setText(f"Loading {source}…")
-        self.load_job = self.ctx.load_dataset(source, **params)
-        self.load_job.finished.connect(self._on_loaded)
-        self.load_job.errored.connect(self._on_error)
+        self.load_job = job
+        job.finished.connect(self._on_loaded)
+        job.errored.connect(self._on_error)
 
     @Slot(object)
     def _on_loaded(self, data) -> None:

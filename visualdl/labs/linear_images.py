@@ -13,6 +13,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from visualdl.labs.image_source import image_source_combo, start_image_load
 from visualdl.labs.knn_plots import class_color, rgb_pixmap, write_csv
 from visualdl.labs.linear_jobs import linear_image_config, linear_images_job, merge_image_snapshots
 from visualdl.ui.export import install_export_menu
@@ -53,9 +54,7 @@ class LinearImagesPage(QWidget):
     def _build(self) -> None:
         box = QGroupBox("Train a linear classifier on images")
         form = QFormLayout(box)
-        self.source_combo = QComboBox()
-        self.source_combo.addItem("Built-in images", "builtin")
-        self.source_combo.addItem("CIFAR-10", "cifar10")
+        self.source_combo = image_source_combo()
         self.train_spin = QSpinBox(minimum=500, maximum=49000, value=10000, singleStep=1000)
         self.loss_combo = QComboBox()
         self.loss_combo.addItem("Softmax", "softmax")
@@ -157,17 +156,14 @@ class LinearImagesPage(QWidget):
     def train(self) -> None:
         """Load the chosen images (cached by the app), then start training on the worker."""
         source = self.source_combo.currentData()
-        if source == "cifar10" and self.ctx.cifar_path() is None:
-            self.status_label.setText("CIFAR-10 is not open: use File > Open CIFAR-10 archive (or the built-in images).")
+        job = start_image_load(self.ctx, source, self.train_spin.value(),
+                               500 if source == "builtin" else 1000, 0, self.status_label)
+        if job is None:
             return
         self.stop()
-        n = self.train_spin.value()
-        params = {"n_train": n, "n_val": 500, "n_test": 0} if source == "builtin" else \
-            {"num_train": n, "num_val": 1000, "num_test": 0}
-        self.status_label.setText(f"Loading {source}…")
-        self.load_job = self.ctx.load_dataset(source, **params)
-        self.load_job.finished.connect(self._on_loaded)
-        self.load_job.errored.connect(self._on_error)
+        self.load_job = job
+        job.finished.connect(self._on_loaded)
+        job.errored.connect(self._on_error)
 
     @Slot(object)
     def _on_loaded(self, data) -> None:

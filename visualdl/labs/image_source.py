@@ -1,0 +1,23 @@
+"""The image-set choice the image pages of labs 1 and 2 share: built-in images or CIFAR-10."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QLabel
+
+
+def image_source_combo() -> QComboBox:
+    combo = QComboBox()
+    combo.addItem("Built-in images", "builtin")
+    combo.addItem("CIFAR-10", "cifar10")
+    return combo
+
+
+def start_image_load(ctx, source: str, n_train: int, n_val: int, n_test: int, status_label: QLabel):
+    """Start loading `source` on the app's worker -> its Job, or None (and say why) when
+    CIFAR-10 is chosen but not open. The split sizes use each loader's own parameter names."""
+    if source == "cifar10" and ctx.cifar_path() is None:
+        status_label.setText("CIFAR-10 is not open: use File > Open CIFAR-10 archive (or the built-in images).")
+        return None
+    params = {"n_train": n_train, "n_val": n_val, "n_test": n_test} if source == "builtin" else \
+        {"num_train": n_train, "num_val": n_val, "num_test": n_test}
+    status_label.setText(f"Loading {source}…")
+    return ctx.load_dataset(source, **params)
