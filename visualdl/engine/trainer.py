@@ -91,7 +91,8 @@ def _sum_sq(a) -> float:
     """sum(a^2) as float32/64 dot products over blocks, added in float64 (see _stats)."""
     flat = np.asarray(a).ravel(order="K")
     blocks = (flat[lo:lo + _STATS_BLOCK] for lo in range(0, flat.size, _STATS_BLOCK))
-    return sum(float(np.dot(b, b)) for b in blocks)
+    with np.errstate(over="ignore", invalid="ignore"):  # diverged values: inf is the honest answer
+        return sum(float(np.dot(b, b)) for b in blocks)
 
 
 class Trainer:
