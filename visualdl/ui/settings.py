@@ -20,8 +20,9 @@ def default_settings_path() -> Path:
     env = os.environ.get(ENV_SETTINGS)
     if env:
         return Path(env)
+    # AppConfigLocation already ends in the organization/application names (~/.config/VisualDL/VisualDL)
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppConfigLocation)
-    return Path(base or Path.home() / ".config") / "VisualDL" / "visualdl.ini"
+    return (Path(base) if base else Path.home() / ".config" / "VisualDL") / "visualdl.ini"
 
 
 class Settings:
