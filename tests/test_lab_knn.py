@@ -191,9 +191,12 @@ def test_cross_validation_plot_and_test_set_once(lab, qtbot):
     assert cv.progress.value() == cv.progress.maximum() == 4
     # the test set: once, with the best k, on demand
     assert cv.test_button.isEnabled()
+    # k was chosen with L2: the test set is scored with L2 even after the Distance box changed
+    cv.metric_combo.setCurrentIndex(cv.metric_combo.findData("l1"))
     cv.test_button.click()
     assert not cv.test_button.isEnabled()
     qtbot.waitUntil(lambda: cv.test_result is not None, timeout=WAIT)
+    assert cv.test_result["metric"] == "l2"
     knn = KNearestNeighbor(ref["best_k"]).fit(np.concatenate([d.X_train, d.X_val]),
                                               np.concatenate([d.y_train, d.y_val]))
     test_acc = np.mean(knn.predict(d.X_test) == d.y_test)

@@ -234,12 +234,11 @@ class KnnCvPage(QWidget):
             return
         self.test_button.setEnabled(False)  # once
         d = self.data
-        # the final model uses everything but the test set
-        X = np.concatenate([d.X_train, d.X_val])
-        y = np.concatenate([d.y_train, d.y_val])
-        self.test_job = self.ctx.runner.submit(score_test_set_job, X, y, d.X_test, d.y_test,
-                                               self.cv_result["best_k"], self.metric_combo.currentData(),
-                                               title="knn-test")
+        # the final model uses everything but the test set (joined on the worker), and the metric
+        # the best k was chosen with, even if the Distance box has changed since
+        self.test_job = self.ctx.runner.submit(score_test_set_job, d.X_train, d.y_train, d.X_test, d.y_test,
+                                               self.cv_result["best_k"], self.cv_result["metric"],
+                                               X_val=d.X_val, y_val=d.y_val, title="knn-test")
         self.test_job.finished.connect(self._on_test_done)
         self.test_job.errored.connect(self._on_error)
 
