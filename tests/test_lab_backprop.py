@@ -326,6 +326,11 @@ def test_export_buttons_write_the_chosen_files(lab, tmp_path, monkeypatch):
     assert (tmp_path / "g.png").stat().st_size > 1000
     assert ET.parse(tmp_path / "g.svg").getroot().tag.endswith("svg")
     assert lab.ctx.messages[-1] == f"Saved {tmp_path / 'g.svg'}"
+    # a folder that cannot exist (its parent is a file): one plain message, no exception from the slot
+    (tmp_path / "a_file").write_text("x")
+    chosen = iter([str(tmp_path / "a_file" / "g.png")])
+    lab.png_button.click()
+    assert lab.ctx.messages[-1].startswith("Export failed:") and not (tmp_path / "a_file" / "g.png").exists()
 
 
 def test_gradients_appear_only_after_backward_steps(lab):

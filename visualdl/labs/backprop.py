@@ -25,7 +25,7 @@ from visualdl.engine.autograd import fmt
 from visualdl.engine.expr import ExprError, parse_value
 from visualdl.labs.backprop_graph import ExpressionGraphScene, GraphView, NetworkGraphScene
 from visualdl.labs.backprop_layout import PRESETS, BackpropSession, network_boxes
-from visualdl.ui.export import export_png, export_svg
+from visualdl.ui.export import ExportError, export_png, export_svg
 
 MONO = QFont("DejaVu Sans Mono", 10)
 NO_NETWORK = "No network yet: start a run in the training dashboard and its layers appear here."
@@ -323,10 +323,16 @@ class BackpropLab(QWidget):
     def _export(self, scene, fmt_name: str, default: str) -> None:
         path, _ = QFileDialog.getSaveFileName(self, f"Export graph as {fmt_name}", default,
                                               f"{fmt_name} image (*.{fmt_name.lower()})")
-        if path:
+        if not path:
+            return
+        try:
             (export_png if fmt_name == "PNG" else export_svg)(scene, Path(path))
-            if hasattr(self.ctx, "status"):
-                self.ctx.status(f"Saved {path}")
+        except (ExportError, OSError) as exc:  # a slot must not raise: say it in plain words instead
+            message = f"Export failed: {exc}"
+        else:
+            message = f"Saved {path}"
+        if hasattr(self.ctx, "status"):
+            self.ctx.status(message)
 
     @Slot()
     def _on_export_png_click(self) -> None:
