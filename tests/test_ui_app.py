@@ -125,3 +125,17 @@ def test_download_with_wrong_checksum_is_a_message_not_a_crash(qtbot, settings_p
     assert ctx.cifar_path() is None
     assert list((tmp_path / "dl").glob("*")) == []  # no partial file left
     window.close()
+
+
+def test_run_history_that_cannot_be_written_is_a_message_not_an_exception(qtbot, settings_path, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    (tmp_path / "a_file").write_text("x")  # a file where the folder should be: even root cannot write there
+    target = tmp_path / "a_file" / "history.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "CSV (*.csv)")))
+    ctx, window = create_window(settings_path, "training")
+    qtbot.addWidget(window)
+    window.export_history_dialog()
+    assert window.last_error.startswith(f"Could not write the run history to {target}")
+    assert not target.exists()
+    window.close()

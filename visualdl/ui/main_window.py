@@ -400,7 +400,10 @@ class MainWindow(QMainWindow):
         if path:
             if not Path(path).suffix:
                 path += ".json" if "JSON" in chosen else ".csv"
-            lab.export_history(path)
+            try:
+                lab.export_history(path)
+            except OSError as exc:
+                self.show_error(f"Could not write the run history to {path}: {exc.strerror or exc}")
 
     # ------------------------------------------------------------------ messages
     @Slot(str)
