@@ -38,6 +38,14 @@ def test_train_tiny_images_writes_json(tmp_path, capsys):
     assert report["history_epochs"][-1]["val_acc"] == report["val_acc"]
 
 
+def test_json_to_stdout_is_only_json(capsys):
+    assert main(["train", "--model", "linear", *TINY, "--epochs", "1", "--json", "-"]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)  # nothing else on stdout: it can be piped into another program
+    assert report["model"] == "linear" and report["iterations"] == 3
+    assert "final: train acc" in captured.err
+
+
 def test_train_toy_points_and_save(tmp_path, capsys):
     from visualdl.engine.trainer import load_model
 
@@ -112,14 +120,16 @@ def test_missing_cifar_path(monkeypatch, capsys):
 
 
 def test_module_entry_point_prints_plain_lines(tmp_path):
-    """Through `python -m visualdl` with stdout a pipe: plain lines, no carriage-return bar."""
+    """Through `python -m visualdl` with output to pipes: plain lines, no carriage-return bar.
+
+    With --json - the lines go to stderr and stdout is the JSON alone."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-m", "visualdl", "train", "--model", "linear", *TINY, "--epochs", "2",
                            "--json", "-"], capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "\r" not in proc.stdout
-    assert "epoch 1 done" in proc.stdout and "epoch 2 done" in proc.stdout
-    report = json.loads(proc.stdout[proc.stdout.index("{"):])
+    assert "\r" not in proc.stderr
+    assert "epoch 1 done" in proc.stderr and "epoch 2 done" in proc.stderr
+    report = json.loads(proc.stdout)
     assert report["model"] == "linear" and report["iterations"] == 6
 
 

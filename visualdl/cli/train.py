@@ -98,7 +98,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--dropout", type=_float, default=None, help="probability of dropping a unit")
     p.add_argument("--time-limit", type=_float, default=None, metavar="SECONDS",
                    help="stop training after this many seconds (then evaluate)")
-    p.add_argument("--json", metavar="FILE", help="write the final metrics as JSON to FILE ('-' = stdout)")
+    p.add_argument("--json", metavar="FILE", help="write the final metrics as JSON to FILE ('-' = stdout, progress then goes to stderr)")
     p.add_argument("--save", metavar="PATH", help="save the trained model as PATH.npz + PATH.json")
     p.add_argument("--quiet", action="store_true", help="print only the final accuracies")
     p.set_defaults(func=run)
@@ -189,7 +189,8 @@ def run(args) -> int:
     if args.save and args.json and args.json != "-":
         if Path(args.json).resolve() in [p.resolve() for p in checkpoint_paths(args.save)]:
             raise CliError(f"--json {args.json} would overwrite the checkpoint that --save {args.save} writes")
-    out = sys.stdout
+    # --json -: stdout carries only the JSON (so it can be piped); the progress lines go to stderr
+    out = sys.stderr if args.json == "-" else sys.stdout
     params = dict(args.data_param)
     t0 = time.perf_counter()
     try:
@@ -269,7 +270,7 @@ def run(args) -> int:
         }
         text = json.dumps(jsonable(report), indent=2, allow_nan=False)
         if args.json == "-":
-            print(text, file=out)
+            print(text, file=sys.stdout)
         else:
             try:
                 Path(args.json).write_text(text + "\n", encoding="utf-8")
