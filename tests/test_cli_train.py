@@ -103,6 +103,7 @@ def test_divergence_is_reported_not_crashed(tmp_path, capsys):
     (["--data", "spiral", "--time-limit", "-5"], "invalid time limit"),
     (["--model", "linear"], "--data"),
     (["--data", "spiral", "--save", "out/m", "--json", "out/m.json"], "would overwrite the checkpoint"),
+    (["--data", "spiral", "--learning-rate", "0.1"], "visualdl train: error: unrecognized arguments: --learning-rate 0.1"),
 ])
 def test_bad_arguments_give_one_line_and_status_2(argv, message, capsys):
     with pytest.raises(SystemExit) as info:
@@ -110,6 +111,13 @@ def test_bad_arguments_give_one_line_and_status_2(argv, message, capsys):
     err = capsys.readouterr().err
     assert info.value.code == 2
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_unknown_command_is_one_line(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["trian", "--data", "spiral"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and err.count("\n") == 1 and "invalid choice: 'trian'" in err
 
 
 def test_missing_cifar_path(monkeypatch, capsys):

@@ -25,6 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _top_level_error(message: str):
+    """e.g. an unknown COMMAND: one line naming the commands, exit status 2 (no usage dump)."""
+    print(f"visualdl: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("app", "gui"):
@@ -32,7 +38,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return app_main(argv[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    parser.error = _top_level_error
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # argparse would print the top-level usage and "visualdl: error": one line instead
+        print(f"visualdl {args.command}: error: unrecognized arguments: {' '.join(unknown)}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args) or 0)
     except CliError as exc:
