@@ -163,7 +163,7 @@ def test_cross_validate_k_best_is_smallest_k_on_equal_means_and_cancel():
     X = np.array([[0.0], [0.1], [0.2], [5.0], [5.1], [5.2]] * 3)
     y = np.array([0, 0, 0, 1, 1, 1] * 3)
     res = cross_validate_k(X, y, [3, 1, 2], folds=3)
-    assert res["mean"] == [1.0, 1.0, 1.0] and res["best_k"] == 3  # first of the equal means in the list order
+    assert res["mean"] == [1.0, 1.0, 1.0] and res["best_k"] == 1  # equal means: the smallest k, not the first listed
     res = cross_validate_k(X, y, [1, 2, 3], folds=3)
     assert res["best_k"] == 1
     cancel = threading.Event()

@@ -329,8 +329,10 @@ def cross_validate_k(X, y, ks, folds: int = 5, metric: str = "l2", progress=None
     if progress is not None:
         progress(folds, folds, "done")
     mean, std = acc.mean(axis=1), acc.std(axis=1)
+    # on equal means the smallest k wins (the simplest model), whatever the order of ks
+    best_k = min(k for k, m in zip(ks, mean) if m == mean.max())
     return {"ks": ks, "folds": folds, "metric": metric, "accuracies": acc.tolist(),
-            "mean": mean.tolist(), "std": std.tolist(), "best_k": ks[int(np.argmax(mean))]}
+            "mean": mean.tolist(), "std": std.tolist(), "best_k": best_k}
 
 
 # ============================================================================ linear classifier
