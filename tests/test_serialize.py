@@ -129,3 +129,13 @@ def test_check_params_names_missing_unexpected_and_shape():
     with pytest.raises(CheckpointError, match="0.b has shape"):
         check_params(params, {"0.W": (4, 3), "0.b": (5,), "2.W": (2, 4)})
     check_params(params, {"0.W": (4, 3), "0.b": (4,), "2.W": (2, 4)})  # exact match passes
+
+
+@pytest.mark.parametrize("damage", [[], {"0.W": 3}, {"0.W": {"size": [4, 3]}}, {"0.W": {"shape": ["a"]}}])
+def test_damaged_params_table_in_json_is_a_checkpoint_error(tmp_path, damage):
+    save_checkpoint(tmp_path / "m", CONFIG, _params())
+    meta = json.loads((tmp_path / "m.json").read_text())
+    meta["params"] = damage
+    (tmp_path / "m.json").write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match="m.json is damaged: field 'params'"):
+        load_checkpoint(tmp_path / "m")

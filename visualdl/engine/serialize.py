@@ -133,7 +133,11 @@ def load_checkpoint(path):
             params = {name: npz[name] for name in npz.files}
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
         raise CheckpointError(f"{npz_path} is damaged or not a NumPy .npz file ({exc})") from None
-    check_params(params, {n: tuple(s["shape"]) for n, s in meta["params"].items()}, source=str(npz_path))
+    try:
+        expected = {str(n): tuple(int(d) for d in s["shape"]) for n, s in meta["params"].items()}
+    except (AttributeError, TypeError, KeyError, ValueError):
+        raise CheckpointError(f"{json_path} is damaged: field 'params' is not a table of parameter shapes") from None
+    check_params(params, expected, source=str(npz_path))
     return meta["config"], params, meta.get("history"), meta.get("extra")
 
 
