@@ -246,7 +246,7 @@ def test_save_and_load_reproduce_predictions(images, tmp_path):
     fresh.load(tmp_path / "m")
     assert np.array_equal(fresh.scores(images.X_test), expected)  # incl. BN running statistics
     assert fresh.iteration == 4 and fresh.history.iterations == t.history.iterations
-    assert fresh.lr == 2e-4
+    assert fresh.lr == 2e-4 and fresh.config["optim"]["lr"] == 2e-4  # the config shows the lr in use
 
     model, config, extra = load_model(tmp_path / "m")
     assert config == t.config and extra["class_names"] == images.class_names

@@ -415,6 +415,8 @@ class Trainer:
         self._order, self._pos = None, 0
         if "lr" in state:
             self.optimizer.lr = float(state["lr"])
+        # the config is what views show and reset() uses: keep its lr the one in use
+        self.config["optim"]["lr"] = self.optimizer.lr
         self.stopped_reason = None
 
     # ---------------------------------------------------------------- files
