@@ -368,3 +368,22 @@ def test_cancelled_evaluation_says_so_and_training_goes_on(qtbot, app_window):
     assert not lab.eval_progress.isVisible()
     lab.step_once()
     qtbot.waitUntil(lambda: len(lab.log) == 1, timeout=10000)
+
+
+def test_configs_the_job_sends_to_the_gui_are_copies_the_trainer_never_edits():
+    from visualdl.data import load_dataset
+    from visualdl.engine.models import default_config
+    from visualdl.ui.training_job import _Session
+
+    cfg = default_config("linear")
+    cfg["lr_decay"] = 0.5  # the trainer halves config["optim"]["lr"] at each epoch end, on the worker
+    cfg["batch_size"] = 64
+    session = _Session()
+    assert session.handle(("build", cfg, load_dataset("spiral", n_points=120), None))
+    sent = session.update()["events"][0]["config"]
+    lr = sent["optim"]["lr"]
+    session.handle(("step", session.trainer.iterations_per_epoch))
+    while session.busy:
+        session.step()
+    assert session.trainer.config["optim"]["lr"] == lr / 2
+    assert sent["optim"]["lr"] == lr  # what the GUI holds did not change under it

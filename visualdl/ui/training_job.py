@@ -21,6 +21,7 @@ Every yielded update is a dict (merged by ``merge_updates`` while the GUI is bus
 """
 from __future__ import annotations
 
+import copy
 import time
 from collections import deque
 
@@ -87,8 +88,9 @@ class _Session:
         trainer = Trainer(config, data)  # may raise ValueError naming the bad field: old one stays
         self.trainer, self.data_request = trainer, data_request
         self._new_run()
+        # a copy: the trainer edits its own config (lr decay at each epoch end) on this thread
         self.events.append({"kind": "built", "message": f"Ready: {data.name}, {trainer.config['model']['preset']}",
-                            "config": trainer.config})
+                            "config": copy.deepcopy(trainer.config)})
 
     def _cmd_reset(self):
         if self.trainer is None:
@@ -150,7 +152,7 @@ class _Session:
         self._new_run()
         self.rows = [dict(r) for r in trainer.history.iterations]  # the GUI redraws the saved curves
         self.events.append({"kind": "restored", "message": f"Session loaded: {session['path']}",
-                            "config": trainer.config, "data": self.data_request})
+                            "config": copy.deepcopy(trainer.config), "data": self.data_request})
 
     # ------------------------------------------------------------------ stepping
     def _can_train(self) -> bool:
