@@ -315,7 +315,8 @@ def test_augment_is_reproducible_and_leaves_input_alone():
         augment_batch(x, np.random.default_rng(1), max_shift=8)
 
 
-@pytest.mark.parametrize("shift, scale", [(0.3, 1.0), (100.0, 0.01), (0.0, 1e-6)])
+@pytest.mark.parametrize("shift, scale", [(0.3, 1.0), (100.0, 0.01), (0.0, 1e-6), (1.0, 0.001), (3.0, 0.004),
+                                          (1.0, 0.1), (10.0, 0.02), (1.0, 0.33), (0.5, 0.2)])
 def test_layer_stats_match_float64(shift, scale):
     from visualdl.engine.trainer import _stats
 
