@@ -242,6 +242,8 @@ def test_batchnorm_running_average_and_images():
     y = bn.forward(x, train=True)
     np.testing.assert_allclose(y[:, 0], 0.0)  # constant channel -> 0 (eps keeps it finite)
     assert y[0, 1, 0, 0] > 5
+    with pytest.raises(ValueError, match=r"got input \(1, 2\)"):  # one example: no batch statistics
+        bn.forward(np.ones((1, 2)), train=True)
 
 
 def test_dropout_eval_identity_and_expected_value():

@@ -692,7 +692,7 @@ class BatchNorm(Layer):
             _parallel.split_run(run, D, x2.size)
             return _bm(y2.reshape(xt.shape))
         if M < 2:
-            raise ValueError("BatchNorm in training needs more than one value per feature")
+            raise ValueError(f"BatchNorm in training needs more than one value per feature, got input {x.shape}")
         xhat = np.empty((D, M), self.dtype)
         mean, var = np.empty(D, self.dtype), np.empty(D, self.dtype)
 
