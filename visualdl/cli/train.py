@@ -98,7 +98,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--dropout", type=_float, default=None, help="probability of dropping a unit")
     p.add_argument("--time-limit", type=_float, default=None, metavar="SECONDS",
                    help="stop training after this many seconds (then evaluate)")
-    p.add_argument("--json", metavar="FILE", help="write the final metrics as JSON to FILE ('-' = stdout, progress then goes to stderr)")
+    p.add_argument("--json", metavar="FILE",
+                   help="write the final metrics as JSON to FILE ('-' = stdout, progress then goes to stderr)")
     p.add_argument("--save", metavar="PATH", help="save the trained model as PATH.npz + PATH.json")
     p.add_argument("--quiet", action="store_true", help="print only the final accuracies")
     p.set_defaults(func=run)
