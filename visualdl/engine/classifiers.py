@@ -455,7 +455,8 @@ class LinearClassifier:
         return self.W.reshape((self.num_classes, *shape)).copy()
 
     def template_images(self, shape=None) -> np.ndarray:
-        """templates rescaled, each class on its own, to 0..255 uint8 (as the course displays them)."""
+        """templates rescaled, each class on its own, to 0..255 uint8 (full contrast per template;
+        the course's notebook instead scales all classes by one global min and max)."""
         t = self.templates(shape).astype(np.float64)
         lo = t.reshape(len(t), -1).min(axis=1).reshape((-1,) + (1,) * (t.ndim - 1))
         hi = t.reshape(len(t), -1).max(axis=1).reshape((-1,) + (1,) * (t.ndim - 1))
