@@ -59,6 +59,10 @@ def test_object_arrays_are_refused(tmp_path):
 def test_nonfinite_history_values_become_null(tmp_path):
     save_checkpoint(tmp_path / "m", CONFIG, _params(), history={"iterations": [{"loss": float("nan")}]})
     assert load_checkpoint(tmp_path / "m")[2] == {"iterations": [{"loss": None}]}
+    # NumPy scalars and arrays too (a float64 NaN is not a Python float)
+    extra = {"acc": np.float64("nan"), "curve": np.array([1.0, np.inf]), "n": np.int64(3)}
+    save_checkpoint(tmp_path / "m", CONFIG, _params(), extra=extra)
+    assert load_checkpoint(tmp_path / "m")[3] == {"acc": None, "curve": [1.0, None], "n": 3}
 
 
 def test_failed_write_leaves_old_checkpoint_and_no_temp_files(tmp_path, monkeypatch):
