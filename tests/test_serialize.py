@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from visualdl.engine import serialize
+from visualdl import atomic
 from visualdl.engine.serialize import CheckpointError, check_params, load_checkpoint, save_checkpoint
 
 
@@ -72,7 +72,7 @@ def test_failed_write_leaves_old_checkpoint_and_no_temp_files(tmp_path, monkeypa
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(serialize.os, "replace", broken_replace)
+    monkeypatch.setattr(atomic.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         save_checkpoint(tmp_path / "m", CONFIG, _params(1))
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
@@ -143,3 +143,16 @@ def test_damaged_params_table_in_json_is_a_checkpoint_error(tmp_path, damage):
     (tmp_path / "m.json").write_text(json.dumps(meta))
     with pytest.raises(CheckpointError, match="m.json is damaged: field 'params'"):
         load_checkpoint(tmp_path / "m")
+
+
+def test_saved_files_get_the_usual_permissions_not_mkstemps_0600(tmp_path):
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        save_checkpoint(tmp_path / "model", {"x": 1}, {"W": np.zeros((2, 2), np.float32)})
+    finally:
+        os.umask(old)
+    for name in ("model.npz", "model.json"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json", "model.npz"]  # no temporaries left

@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from visualdl.atomic import write_atomic
 
 FORMAT = "visualdl-checkpoint"
 VERSION = 1
@@ -41,17 +41,7 @@ def checkpoint_paths(path) -> tuple[Path, Path]:
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(target, lambda fh: fh.write(data), "wb")
 
 
 def jsonable(obj):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -25,6 +24,8 @@ from PySide6.QtCore import QObject, QPoint, QRectF, QSize, Qt, Slot
 from PySide6.QtGui import QAction, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QGraphicsScene, QGraphicsView, QMenu, QWidget
+
+from visualdl.atomic import temporary_beside
 
 
 class ExportError(ValueError):
@@ -56,10 +57,7 @@ def _graphics_item(target):
 
 def _atomic_target(path: Path) -> Path:
     """A temporary path next to ``path`` (same folder so the final os.replace is atomic)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    return Path(tmp)
+    return temporary_beside(path, suffix=path.suffix)
 
 
 def _svg_is_valid(path: Path) -> bool:

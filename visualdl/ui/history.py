@@ -9,12 +9,11 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from visualdl.atomic import write_atomic
 from visualdl.engine.metrics import debiased_ema
 
 ITERATION_COLUMNS = ("iteration", "epoch", "loss", "data_loss", "reg_loss", "batch_acc", "lr", "update_ratio")
@@ -136,11 +135,4 @@ class RunLog:
 
 def _atomic_text(path: Path, write, newline=None) -> None:
     """Write through a temporary file in the same folder, then rename (never a half-written file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
-            write(fh)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    write_atomic(path, write, "w", encoding="utf-8", newline=newline)
