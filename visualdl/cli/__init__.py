@@ -33,10 +33,12 @@ def _top_level_error(message: str):
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] in ("app", "gui"):
+    # No command, or only the app's own options (--lab, --settings, --play): launch the app.
+    launches_app = not argv or argv[0] in ("app", "gui") or (argv[0].startswith("--") and argv[0] != "--help")
+    if launches_app:
         from visualdl.ui.app import main as app_main
 
-        return app_main(argv[1:])
+        return app_main(argv[1:] if argv and argv[0] in ("app", "gui") else argv)
     parser = build_parser()
     parser.error = _top_level_error
     args, unknown = parser.parse_known_args(argv)
