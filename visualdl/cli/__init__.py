@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-SUBCOMMANDS = ("visualdl.cli.train", "visualdl.cli.knn")
+SUBCOMMANDS = ("visualdl.cli.train", "visualdl.cli.knn", "visualdl.cli.figures")
 
 
 class CliError(Exception):
