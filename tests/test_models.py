@@ -197,3 +197,35 @@ def test_built_model_gradient_matches_numerical():
             num = (plus - minus) / (2 * h)
             rel = abs(num - grads[name][idx]) / max(abs(num) + abs(grads[name][idx]), 1e-12)
             assert rel < 1e-6 or abs(num - grads[name][idx]) < 1e-9, (name, idx, num, grads[name][idx])
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_memory_estimate_counts_exactly_the_parameters_the_model_has(preset):
+    from visualdl.engine.models import estimate_memory
+
+    cfg = default_config(preset)
+    cfg["model"]["batchnorm"] = True
+    model = build_model(cfg, (3, 32, 32), 10)
+    n = sum(p.size for p in model.named_params().values())
+    est = estimate_memory(cfg, (3, 32, 32), 10, batch_size=1)
+    assert est["params"] == n
+    # Adam keeps m and v: weights + gradients + 2 slots, float32
+    assert est["param_bytes"] == n * 4 * 4
+    assert est["activation_bytes"] > 0
+    assert estimate_memory(cfg, (3, 32, 32), 10, batch_size=10)["activation_bytes"] == 10 * est["activation_bytes"]
+
+
+def test_an_impossible_model_is_refused_before_allocating_and_says_how_much_it_needs():
+    from visualdl.data import load_dataset
+    from visualdl.engine.models import check_memory
+    from visualdl.engine.trainer import Trainer
+
+    cfg = default_config("two_layer")
+    cfg["model"]["hidden"] = [999999999]
+    with pytest.raises(ValueError, match=r"Model too large.*3,082,999,996,927 parameters.*TB"):
+        check_memory(cfg, (3, 32, 32), 10)
+    data = load_dataset("spiral", n_points=60)
+    cfg["model"]["hidden"] = [999999999, 999999999]  # 10^18 weights: too large on any machine
+    with pytest.raises(ValueError, match="Model too large"):  # not a MemoryError
+        Trainer(cfg, data)
+    assert check_memory(default_config("two_layer"), (3, 32, 32), 10, limit=10**8)["params"] == 3072 * 100 + 100 + 1010

@@ -340,3 +340,34 @@ def test_not_keeping_layer_gradients_changes_nothing_but_the_snapshot(images):
     assert all(layer["grad_norm"] is None for layer in snap["layers"])
     assert all(layer["act_norm"] > 0 for layer in snap["layers"])
     assert a.snapshot()["layers"][0]["grad_norm"] > 0
+
+
+def test_snapshot_says_why_a_gradient_is_missing_and_carries_the_input_shape(images):
+    """The network view showed 'grad (no step yet)' for Flatten after thousands of steps: backprop
+    stops below the first layer with parameters, and the snapshot now says so."""
+    t = Trainer(_cfg("two_layer"), images)
+    before = t.snapshot()
+    assert before["input_shape"] == tuple(images.input_shape)
+    assert {layer["grad_note"] for layer in before["layers"]} == {"no step yet"}
+    t.step()
+    layers = t.snapshot()["layers"]
+    assert layers[0]["type"] == "Flatten"
+    assert layers[0]["grad_norm"] is None and layers[0]["grad_note"] == "not computed: no parameters below"
+    assert layers[0]["act_note"] is None and layers[0]["act_norm"] is not None
+    assert all(layer["grad_note"] is None for layer in layers[1:])
+
+
+def test_a_restored_session_goes_on_from_the_same_fractional_epoch(images, tmp_path):
+    from visualdl.engine.trainer import load_checkpoint_for
+
+    t = Trainer(_cfg("linear"), images)
+    steps = t.iterations_per_epoch + 1  # one epoch and one batch
+    for _ in range(steps):
+        t.step()
+    epoch = t.epoch
+    assert 1 < epoch < 2
+    base = t.save(tmp_path / "s")
+    u = Trainer(_cfg("linear"), images)
+    u.apply_checkpoint(*load_checkpoint_for(str(base) + ".json")[1:])
+    assert u.iteration == steps and u.epoch == pytest.approx(epoch)
+    assert u.step()["epoch"] == pytest.approx(1 + 2 / t.iterations_per_epoch)

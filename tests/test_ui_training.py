@@ -11,7 +11,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from visualdl.labs.training import TrainingLab, _select
+from visualdl.labs.common.widgets import select as _select
+from visualdl.labs.training import TrainingLab
 from visualdl.ui.app import create_window
 from visualdl.ui.worker import live_threads
 

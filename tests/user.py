@@ -43,7 +43,9 @@ def choose(qtbot, box: QComboBox, item) -> None:
     assert box.isEnabled(), f"{_name(box)} is disabled"
     box.setFocus()
     qtbot.keyClick(box, Qt.Key.Key_Home)
-    for _ in range(index):
+    for _ in range(box.count()):  # Down skips disabled items, so press until the item is reached
+        if box.currentIndex() >= index:
+            break
         qtbot.keyClick(box, Qt.Key.Key_Down)
     QApplication.processEvents()
     assert box.currentIndex() == index, f"{_name(box)}: could not reach item {index}"

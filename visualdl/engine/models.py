@@ -288,3 +288,87 @@ def param_shapes(cfg: dict, input_shape, num_classes: int) -> dict:
     """name -> shape of every parameter the model for `cfg` has (used to check checkpoints)."""
     model = build_model(cfg, input_shape, num_classes, rng=np.random.default_rng(0))
     return {name: tuple(arr.shape) for name, arr in model.named_params().items()}
+
+
+# Optimizer state arrays kept per parameter (momentum: velocity; Adam: m and v; ...).
+_OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "adagrad": 1, "rmsprop": 1, "adam": 2}
+MEMORY_LIMIT_FRACTION = 0.5  # a model may plan to use at most this share of the machine's RAM
+
+
+def estimate_memory(cfg: dict, input_shape, num_classes: int, batch_size: int | None = None,
+                    itemsize: int = 4) -> dict:
+    """Bytes the model for ``cfg`` would need, computed from shapes alone (nothing is allocated).
+
+    Inputs: cfg (validated here), input_shape of one example ((3, 32, 32) or (2,)), num_classes C,
+    batch_size N (default: cfg["batch_size"]), itemsize (4 for float32).
+    Returns {"params": count, "param_bytes": weights + gradients + optimizer state,
+             "activation_bytes": one training step's layer outputs and their gradients for N
+             examples, "total_bytes": their sum}.
+    """
+    cfg = validate_config(cfg)
+    m = cfg["model"]
+    n = int(batch_size if batch_size is not None else cfg["batch_size"])
+    shape = tuple(int(s) for s in input_shape)
+    params = 0
+    act = 0  # floats per example over all layer outputs
+    if PRESETS[m["preset"]]["kind"] == "cnn" and len(shape) == 3:
+        channels, height, width = shape
+        k = m["kernel_size"]
+        for filters in m["filters"]:
+            params += filters * channels * k * k + filters
+            conv_out = filters * height * width
+            # conv output (+ BN) + activation, the im2col buffer of the input, then the pool's output
+            act += conv_out * (3 if m["batchnorm"] else 2) + channels * k * k * height * width
+            params += 2 * filters if m["batchnorm"] else 0
+            channels, height, width = filters, height // 2, width // 2
+            act += channels * height * width
+        fan_in = channels * height * width
+    else:
+        fan_in = int(np.prod(shape))
+    act += fan_in  # the (flattened) input
+    for hidden in m["hidden"]:
+        params += fan_in * hidden + hidden + (2 * hidden if m["batchnorm"] else 0)
+        act += hidden * (2 + int(m["batchnorm"]) + int(m["dropout"] > 0))
+        fan_in = hidden
+    params += fan_in * int(num_classes) + int(num_classes)
+    act += int(num_classes)
+    copies = 2 + _OPTIMIZER_SLOTS.get(cfg["optim"]["name"], 2)  # weights, gradients, optimizer state
+    param_bytes = params * itemsize * copies
+    activation_bytes = 2 * act * n * itemsize  # outputs kept for backward + their gradients
+    return {"params": params, "param_bytes": param_bytes, "activation_bytes": activation_bytes,
+            "total_bytes": param_bytes + activation_bytes}
+
+
+def memory_limit() -> int:
+    """Bytes a model may plan to use: MEMORY_LIMIT_FRACTION of physical RAM (8 GB when unknown)."""
+    import os
+
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        total = 16 * 2**30
+    return int(total * MEMORY_LIMIT_FRACTION)
+
+
+def format_bytes(n: float) -> str:
+    """1536 -> '1.5 KB' (binary units, the way memory is usually counted)."""
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if abs(n) < 1024 or unit == "PB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} PB"
+
+
+def check_memory(cfg: dict, input_shape, num_classes: int, limit: int | None = None) -> dict:
+    """estimate_memory(), raising ValueError that says how much is needed when it exceeds ``limit``."""
+    est = estimate_memory(cfg, input_shape, num_classes)
+    limit = memory_limit() if limit is None else int(limit)
+    if est["total_bytes"] > limit:
+        m = cfg.get("model", {})
+        raise ValueError(
+            f"Model too large: {m.get('preset')} with hidden sizes {m.get('hidden')} has {est['params']:,} "
+            f"parameters and would need about {format_bytes(est['total_bytes'])} "
+            f"({format_bytes(est['param_bytes'])} for weights, gradients and optimizer state, "
+            f"{format_bytes(est['activation_bytes'])} for a batch's activations); "
+            f"this machine allows {format_bytes(limit)}. Use smaller hidden sizes or batch size.")
+    return est

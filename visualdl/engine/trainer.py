@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from visualdl.engine.augment import augment_batch
-from visualdl.engine.models import build_model, validate_config
+from visualdl.engine.models import build_model, check_memory, validate_config
 
 TRAIN_EVAL_SIZE = 1000  # examples used for the epoch-end train accuracy
 EVAL_CHUNK = 250  # examples per forward pass when evaluating (bounds memory)
@@ -114,6 +114,8 @@ class Trainer:
         self.data = data
         if len(data.X_train) == 0:
             raise ValueError(f"Dataset {data.name!r} has no training examples")
+        # Refuse a model that cannot fit before allocating anything (ValueError says how much it needs).
+        check_memory(self.config, data.input_shape, data.num_classes)
         self.train_eval_size = int(train_eval_size)
         self.keep_layer_grads = bool(keep_layer_grads)
         self.preprocessor = fit_preprocessor(self.config["preprocess"], data.X_train)
@@ -370,14 +372,22 @@ class Trainer:
         """
         acts = self._last_acts or []
         layers = []
+        stepped = self._last_step is not None
         for i, info in enumerate(self._summary):
-            a = acts[i] if (self._last_step is not None and i < len(acts)) else None
+            a = acts[i] if (stepped and i < len(acts)) else None
             d = self._last_dys[i] if self._last_dys is not None else None
             am, asd, an = _stats(a)
             gm, gsd, gn = _stats(d)
+            # why a statistic is missing, in words a view can show as is
+            act_note = None if a is not None else "no step yet"
+            grad_note = None if d is not None else (
+                "no step yet" if not stepped else "not kept" if not self.keep_layer_grads
+                else "not computed: no parameters below")
             layers.append({**copy.deepcopy(info), "act_mean": am, "act_std": asd, "act_norm": an,
-                           "grad_mean": gm, "grad_std": gsd, "grad_norm": gn})
+                           "grad_mean": gm, "grad_std": gsd, "grad_norm": gn,
+                           "act_note": act_note, "grad_note": grad_note})
         return {
+            "input_shape": tuple(int(s) for s in self.data.input_shape),
             "iteration": self.iteration,
             "epoch": self.epoch,
             "config": copy.deepcopy(self.config),
@@ -395,6 +405,7 @@ class Trainer:
             "optimizer": _optimizer_state(self.optimizer),
             "iteration": self.iteration,
             "epochs_done": self.epochs_done,
+            "epoch_position": self._pos,
             "lr": self.lr,
         }
 
@@ -414,7 +425,12 @@ class Trainer:
             _load_optimizer_state(self.optimizer, state["optimizer"], self.params)
         self.iteration = int(state.get("iteration", self.iteration))
         self.epochs_done = int(state.get("epochs_done", self.epochs_done))
-        self._order, self._pos = None, 0
+        # Where in the epoch training stopped (older saves: derived from the counters), so the
+        # fractional epoch goes on from there; the rest of that epoch gets a fresh random order.
+        pos = state.get("epoch_position")
+        if pos is None:
+            pos = self.iteration - self.epochs_done * self.iterations_per_epoch
+        self._order, self._pos = None, min(max(int(pos), 0), self.iterations_per_epoch - 1)
         if "lr" in state:
             self.optimizer.lr = float(state["lr"])
         # the config is what views show and reset() uses: keep its lr the one in use
@@ -439,6 +455,7 @@ class Trainer:
             "preprocessor": self.preprocessor.to_dict(),
             "iteration": self.iteration,
             "epochs_done": self.epochs_done,
+            "epoch_position": self._pos,
             "lr": self.lr,
             **(extra or {}),
         }
@@ -463,6 +480,7 @@ class Trainer:
             "buffers": {n[len("buffer:"):]: a for n, a in arrays.items() if n.startswith("buffer:")},
             "iteration": extra.get("iteration", 0),
             "epochs_done": extra.get("epochs_done", 0),
+            "epoch_position": extra.get("epoch_position"),
             **({"lr": extra["lr"]} if "lr" in extra else {}),
         })
         if history:

@@ -217,7 +217,7 @@ def network_boxes(snapshot: dict | None) -> list[LayerBox]:
                 lines.append(f"{'':<4} std  {ag.fmt_number(stats[1])}")
                 lines.append(f"{'':<4} norm {ag.fmt_number(stats[2])}")
             else:
-                lines.append(f"{prefix:<4} (no step yet)")
+                lines.append(f"{prefix:<4} ({layer.get(f'{prefix}_note') or 'no step yet'})")
         boxes.append(LayerBox(title, lines))
     config = snapshot.get("config") or {}
     loss = config.get("loss", "loss")

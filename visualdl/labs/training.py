@@ -13,49 +13,28 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QProgressBar, QPushButton, QScrollArea, QSlider, QSpinBox, QSplitter, QStatusBar,
-                               QVBoxLayout, QWidget)
+                               QLineEdit, QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSlider, QSplitter,
+                               QStatusBar, QVBoxLayout, QWidget)
 
 from visualdl.data import DATASETS
 from visualdl.engine.models import (ACTIVATIONS, INITS, LOSSES, OPTIMIZER_NAMES, PRESETS, PREPROCESS_KINDS,
                                     REG_KINDS, default_config, validate_config)
 from visualdl.engine.optim import OPTIMIZERS
+from visualdl.labs.common.palette import run_hex
+from visualdl.labs.common.widgets import combo as _combo
+from visualdl.labs.common.widgets import guard_wheel_in, select
+from visualdl.labs.common.widgets import spin as _spin
 from visualdl.ui.export import install_export_menu
 from visualdl.ui.history import RunLog
 from visualdl.ui.training_job import merge_updates, read_session, training_job
 
-# Colour-blind-friendly (Okabe-Ito); run k gets PALETTE[k % len]
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 HYPER_LABELS = {"mu": "Momentum μ", "decay": "Decay ρ", "beta1": "β1", "beta2": "β2", "eps": "ε"}
 SETTINGS_KEY = "training/choices"
 MAX_MARKERS = 200  # epoch markers drawn only up to this many epochs
-
-
-def _spin(low, high, value, decimals=None, step=None):
-    box = QDoubleSpinBox() if decimals is not None else QSpinBox()
-    if decimals is not None:
-        box.setDecimals(decimals)
-        box.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-    box.setRange(low, high)
-    if step is not None:
-        box.setSingleStep(step)
-    box.setValue(value)
-    box.setKeyboardTracking(False)  # act when the user is done typing, not on every digit
-    return box
-
-
-def _combo(items):
-    """items: list of (key, text)."""
-    box = QComboBox()
-    for key, text in items:
-        box.addItem(text, key)
-    return box
-
-
-def _select(combo: QComboBox, key) -> None:
-    i = combo.findData(key)
-    if i >= 0:
-        combo.setCurrentIndex(i)
+# Z order: kept runs under the live run, raw loss under everything
+Z_KEPT, Z_LIVE = 1, 10
+LOSS_TITLES = {"iteration": "Loss per iteration", "epoch": "Loss per iteration, against epochs"}
+ACC_TITLE = "Accuracy at each epoch end"
 
 
 class _Curves:
@@ -65,8 +44,12 @@ class _Curves:
     (bench/bench_responsiveness.py), and peak downsampling keeps every spike visible.
     """
 
-    def __init__(self, loss_plot, acc_plot, colour: str, label: str, raw: bool = True):
+    def __init__(self, loss_plot, acc_plot, colour: str, label: str, raw: bool = True, val_colour: str | None = None,
+                 z: float = Z_LIVE):
+        """colour: loss and train accuracy; val_colour: validation accuracy (default: colour darkened),
+        so train and validation differ in colour, not only in marker shape and dash."""
         c = QColor(colour)
+        v = QColor(val_colour) if val_colour is not None else c.darker(180)
         # Raw loss: the run's colour washed out towards white (opaque, cheaper than alpha), under
         # the smoothed curve so the trend stays readable through the noise.
         light = QColor(*(int(v + 0.68 * (255 - v)) for v in (c.red(), c.green(), c.blue())))
@@ -74,10 +57,12 @@ class _Curves:
         self.smooth = loss_plot.plot(name=f"{label} loss (smoothed)".strip(), pen=pg.mkPen(c, width=1))
         self.train = acc_plot.plot(name=f"{label} train acc".strip(), pen=pg.mkPen(c, width=1), symbol="o", symbolSize=5,
                                    symbolBrush=c, symbolPen=None)
-        self.val = acc_plot.plot(name=f"{label} val acc".strip(), pen=pg.mkPen(c, width=1, style=pg.QtCore.Qt.PenStyle.DashLine),
-                                 symbol="t", symbolSize=6, symbolBrush=c, symbolPen=None)
+        self.val = acc_plot.plot(name=f"{label} val acc".strip(), pen=pg.mkPen(v, width=1, style=pg.QtCore.Qt.PenStyle.DashLine),
+                                 symbol="t", symbolSize=6, symbolBrush=v, symbolPen=None)
+        for item in (self.smooth, self.train, self.val):
+            item.setZValue(z)
         if self.raw is not None:
-            self.raw.setZValue(-1)
+            self.raw.setZValue(z - 0.5)
         for item in self.items():
             item.setDownsampling(auto=True, method="peak")  # 100k+ points stay smooth
             item.setClipToView(True)
@@ -107,6 +92,21 @@ class _Curves:
     def remove(self) -> None:
         for item in self.items():
             (self.loss_plot if item in (self.raw, self.smooth) else self.acc_plot).removeItem(item)
+
+
+def run_label(config: dict, lrs=()) -> str:
+    """'two_layer relu adam lr=0.001', or 'lr 0.001→0.05 (varied)' when the lr changed during the run.
+
+    config: the config the run was built with; lrs: the lr of each iteration so far.
+    """
+    m, o = config["model"], config["optim"]
+    lrs = np.asarray(lrs, dtype=float)
+    lrs = lrs[np.isfinite(lrs)]
+    if lrs.size and lrs.min() != lrs.max():
+        lr = f"lr {lrs[0]:g}→{lrs[-1]:g} (varied)"
+    else:
+        lr = f"lr={(lrs[0] if lrs.size else o['lr']):g}"
+    return f"{m['preset']} {m['activation']} {o['name']} {lr}"
 
 
 class TrainingLab(QWidget):
@@ -142,7 +142,7 @@ class TrainingLab(QWidget):
         self.overlays: list[tuple[RunLog, _Curves]] = []
         self.log = RunLog("run 1")
         self._build_ui()
-        self.curves = _Curves(self.loss_plot, self.acc_plot, PALETTE[0], "")
+        self.curves = _Curves(self.loss_plot, self.acc_plot, run_hex(0), "", val_colour=run_hex(1))
         self._restore_choices()
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
@@ -151,12 +151,21 @@ class TrainingLab(QWidget):
         self._connect_controls()
         ctx.cifar_path_changed.connect(self._on_cifar_path_change)
 
+        self.job = None
+        self._ensure_job()
+        self._update_axis_labels()
+        self._rebuild()
+
+    def _ensure_job(self) -> bool:
+        """Start the training job when there is none running (first use, or after it failed). True if started."""
+        if self.job is not None and self.job.is_running():
+            return False
         # 20 redraws a second look smooth and leave the GUI thread time for the user.
-        self.job = ctx.runner.submit(training_job, merge=merge_updates, max_rate=20, title="training")
+        self.job = self.ctx.runner.submit(training_job, merge=merge_updates, max_rate=20, title="training")
         self.job.yielded.connect(self._on_update)
         self.job.progress.connect(self._on_job_progress)
         self.job.errored.connect(self._on_job_errored)
-        self._rebuild()
+        return True
 
     # ================================================================== UI
     def _build_ui(self) -> None:
@@ -281,16 +290,22 @@ class TrainingLab(QWidget):
         options.addWidget(self.x_axis)
         self.banner = QLabel()
         self.banner.setWordWrap(True)
+        # Long messages (paths) wrap inside the plots' width instead of widening the window.
+        self.banner.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.banner.setMinimumWidth(1)
         self.banner.setStyleSheet("QLabel { background: #fde2e1; color: #8a1c1c; padding: 6px; "
                                   "border: 1px solid #e0a0a0; border-radius: 3px; }")
         self.banner.hide()
-        self.loss_plot = pg.PlotWidget(title="Loss per iteration")
-        self.acc_plot = pg.PlotWidget(title="Accuracy per epoch")
-        for plot, ylabel in ((self.loss_plot, "loss"), (self.acc_plot, "accuracy")):
+        self.loss_plot = pg.PlotWidget(title=LOSS_TITLES["iteration"])
+        self.acc_plot = pg.PlotWidget(title=ACC_TITLE)
+        # Legends where the curves are not: loss falls (top right is free), accuracy rises (bottom
+        # right is free). Both stay draggable; a translucent background keeps covered points visible.
+        for plot, ylabel, offset in ((self.loss_plot, "loss", (-10, 10)), (self.acc_plot, "accuracy", (-10, -10))):
             plot.showGrid(x=False, y=False)
             plot.setLabel("left", ylabel)
             plot.setLabel("bottom", "iteration")
-            plot.addLegend(offset=(-10, 10))
+            legend = plot.addLegend(offset=offset)
+            legend.setBrush(pg.mkBrush(255, 255, 255, 170))
         self.acc_plot.setYRange(0, 1)
         install_export_menu(self.loss_plot, "Loss")
         install_export_menu(self.acc_plot, "Accuracy")
@@ -323,6 +338,18 @@ class TrainingLab(QWidget):
         outer.addWidget(scroll)
         outer.addWidget(right, 1)
         self._show_status({})
+        guard_wheel_in(self)  # the wheel scrolls the panel; a combo or spin box changes only when focused
+
+    def _status(self, message: str) -> None:
+        """A status-bar message that belongs to this lab: shown only while the lab is on screen."""
+        self._last_status = message
+        if self.isVisible():
+            self.ctx.status(message)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if getattr(self, "_last_status", None):
+            self.ctx.status(self._last_status)
 
     def _connect_controls(self) -> None:
         for w in (self.dataset, self.preset, self.activation, self.init, self.loss, self.reg_kind, self.optimizer,
@@ -348,7 +375,7 @@ class TrainingLab(QWidget):
         self.play_button.clicked.connect(self.toggle_play)
         self.reset_button.clicked.connect(self.reset_run)
         self.pin_button.clicked.connect(self.pin_run)
-        self.evaluate_button.clicked.connect(self.evaluate_test)
+        self.evaluate_button.clicked.connect(self._on_evaluate_clicked)
         self.eval_cancel.clicked.connect(self._on_eval_cancel_clicked)
         self.clear_pins_button.clicked.connect(self.clear_pinned)
         self.smoothing.valueChanged.connect(self._on_smoothing_change)
@@ -404,26 +431,26 @@ class TrainingLab(QWidget):
         blocked = [w.blockSignals(True) for w in widgets]
         try:
             m = cfg["model"]
-            _select(self.preset, m["preset"])
+            select(self.preset, m["preset"])
             self.hidden.setText(", ".join(str(h) for h in m.get("hidden", [])))
-            _select(self.activation, m["activation"])
-            _select(self.init, m["init"])
+            select(self.activation, m["activation"])
+            select(self.init, m["init"])
             self.init_std.setValue(m.get("init_std", 0.01))
             self.batchnorm.setChecked(bool(m.get("batchnorm")))
             self.dropout.setValue(m.get("dropout", 0.0))
-            _select(self.loss, cfg["loss"])
-            _select(self.reg_kind, cfg["reg"]["kind"])
+            select(self.loss, cfg["loss"])
+            select(self.reg_kind, cfg["reg"]["kind"])
             self.reg_strength.setValue(cfg["reg"]["strength"])
             self.l1_strength.setValue(cfg["reg"].get("l1_strength", 0.0))
-            _select(self.optimizer, cfg["optim"]["name"])
+            select(self.optimizer, cfg["optim"]["name"])
             self.lr.setValue(cfg["optim"]["lr"])
             for key, box in self.hyper.items():
                 box.setValue(cfg["optim"].get(key, OPTIMIZERS.get(cfg["optim"]["name"], {}).get(key, box.value())))
             self.batch_size.setValue(cfg["batch_size"])
             self.seed.setValue(cfg["seed"])
-            _select(self.preprocess, cfg.get("preprocess", "channel"))
+            select(self.preprocess, cfg.get("preprocess", "channel"))
             if data_request:
-                _select(self.dataset, data_request["name"])
+                select(self.dataset, data_request["name"])
                 p = data_request.get("params", {})
                 self.n_points.setValue(p.get("n_points", self.n_points.value()))
                 self.n_classes.setValue(p.get("n_classes", self.n_classes.value()))
@@ -470,7 +497,7 @@ class TrainingLab(QWidget):
         self.smoothing_label.setText(f"{self.smoothing.value() / 100:.2f}")
         self.log.smoothing = self.smoothing.value() / 100
         self.log_y.setChecked(bool(saved.get("log_y", False)))
-        _select(self.x_axis, saved.get("x_axis", "iteration"))
+        select(self.x_axis, saved.get("x_axis", "iteration"))
 
     def default_config(self) -> dict:
         """The config a first launch starts with (subclasses pick toy-data friendly values)."""
@@ -530,7 +557,7 @@ class TrainingLab(QWidget):
     def _on_cifar_path_change(self, path: str) -> None:
         self._update_cifar_item()
         if self.ctx.cifar_path():
-            _select(self.dataset, "cifar10")  # -> structure change -> loads it with a progress bar
+            select(self.dataset, "cifar10")  # -> structure change -> loads it with a progress bar
             self._rebuild_timer.start()
 
     @Slot()
@@ -544,7 +571,7 @@ class TrainingLab(QWidget):
         request = self.current_data_request()
         self._save_choices()
         if request == self.data_request and self.data is not None:
-            self.job.send(("build", config, self.data, request))
+            self._send_build(config, self.data, request)
             return
         if request["name"] == "cifar10" and not self.ctx.cifar_path():
             self._show_banner("CIFAR-10 is not loaded yet: use File › Open CIFAR-10 archive… or Download CIFAR-10…")
@@ -561,7 +588,7 @@ class TrainingLab(QWidget):
                                                **request.get("params", {}))
         self._data_job.finished.connect(self._on_data_loaded)
         self._data_job.errored.connect(self._on_data_failed)
-        self.ctx.status(f"Loading {DATASETS[request['name']]['title']}…")
+        self._status(f"Loading {DATASETS[request['name']]['title']}…")
 
     @Slot(object)
     def _on_data_loaded(self, data) -> None:
@@ -570,7 +597,7 @@ class TrainingLab(QWidget):
         if data is None:  # cancelled: keep training what we had
             self._pending_after_data = None
             self._revert_data_controls()
-            self.ctx.status("Loading cancelled; the previous dataset is still in use.")
+            self._status("Loading cancelled; the previous dataset is still in use.")
             return
         self.data, self.data_request = data, self._pending_request
         then, self._pending_after_data = self._pending_after_data, None
@@ -582,7 +609,14 @@ class TrainingLab(QWidget):
         except ValueError as exc:
             self._show_banner(str(exc))
             return
-        self.job.send(("build", config, data, self.data_request))
+        self._send_build(config, data, self.data_request)
+
+    def _send_build(self, config: dict, data, request: dict) -> None:
+        """A build (or restore) stops training on the worker: the button says so at once."""
+        if not self._play_when_built:
+            self._set_playing(False)
+        self._ensure_job()
+        self.job.send(("build", config, data, request))
 
     def _revert_data_controls(self) -> None:
         """Show the dataset actually in use again (after a failed or cancelled load)."""
@@ -625,6 +659,10 @@ class TrainingLab(QWidget):
     def play(self) -> None:
         """Start training (as soon as the model is built, when it is still loading)."""
         self._play_when_built = self._run < 1  # no model yet: start once the first one is built
+        if self._ensure_job():  # the worker had stopped: a fresh one builds the model, then plays
+            self._play_when_built = True
+            self._rebuild()
+        self._hide_banner()  # an old error or "paused" message no longer describes the run
         self.job.send(("play",))
         self._set_playing(True)
 
@@ -635,6 +673,9 @@ class TrainingLab(QWidget):
 
     @Slot()
     def step_once(self) -> None:
+        if self._ensure_job():
+            self._rebuild()
+        self._hide_banner()
         self.job.send(("step", self.steps_per_update.value()))
 
     @Slot()
@@ -649,6 +690,10 @@ class TrainingLab(QWidget):
         self.play_button.setText("Pause" if playing else "Play")
 
     # ================================================================== evaluation
+    @Slot()
+    def _on_evaluate_clicked(self) -> None:
+        self.evaluate_test("test")  # clicked(bool) must not arrive as the split
+
     def evaluate_test(self, split: str = "test") -> None:
         """Accuracy on a whole split, on the worker, with a progress bar and Cancel in the status strip."""
         import threading
@@ -679,25 +724,24 @@ class TrainingLab(QWidget):
 
     # ================================================================== comparing runs
     def run_label(self) -> str:
-        try:
-            cfg = self.current_config()
-        except ValueError:
+        """The label the current run would be kept under (what it was built with; lr as it went)."""
+        if not self.log.config:
             return f"run {len(self.overlays) + 1}"
-        o = cfg["optim"]
-        return f"{cfg['model']['preset']} {o['name']} lr={o['lr']:g}"
+        return run_label(self.log.config, self.log.iterations["lr"])
 
     @Slot()
     def pin_run(self) -> None:
         """Keep the current curves (own colour + legend entries) to compare with the next runs."""
         if len(self.log) == 0:
-            self.ctx.status("Nothing to keep yet: train a few steps first.")
+            self._status("Nothing to keep yet: train a few steps first.")
             return
-        colour = PALETTE[(len(self.overlays) + 1) % len(PALETTE)]
-        kept = self.log.copy()
-        curves = _Curves(self.loss_plot, self.acc_plot, colour, f"[{kept.label}]", raw=False)
+        colour = run_hex(len(self.overlays) + 2)  # 0 and 1 are the live run's train and validation
+        kept = self.log.copy(label=run_label(self.log.config, self.log.iterations["lr"]) if self.log.config
+                             else self.log.label)
+        curves = _Curves(self.loss_plot, self.acc_plot, colour, f"[{kept.label}]", raw=False, z=Z_KEPT)
         curves.draw(kept, self.x_axis.currentData())
         self.overlays.append((kept, curves))
-        self.ctx.status(f"Kept {kept.label} for comparison")
+        self._status(f"Kept {kept.label} for comparison")
 
     @Slot()
     def clear_pinned(self) -> None:
@@ -710,7 +754,10 @@ class TrainingLab(QWidget):
     def _on_update(self, update: dict) -> None:
         if update["reset"] or update["run"] != self._run:
             self._run = update["run"]
-            self.log = RunLog(self.run_label(), self._safe_config(), self.smoothing.value() / 100)
+            # the config this run was built with (not the controls, which may already show the next one)
+            built = [e["config"] for e in update["events"] if e.get("config")]
+            cfg = built[-1] if built else (self.log.config or self._safe_config())
+            self.log = RunLog(run_label(cfg) if cfg else "run", cfg, self.smoothing.value() / 100)
         if update["rows"]:
             self.log.append(update["rows"])
         self.curves.draw(self.log, self.x_axis.currentData())
@@ -743,32 +790,36 @@ class TrainingLab(QWidget):
                 self.session_failed.emit(message)
         elif kind in ("built", "reset"):
             self._hide_banner()
-            self.ctx.status(message)
+            self._status(message)
             if self._play_when_built and kind == "built":
                 self._play_when_built = False
                 self.play()
         elif kind == "saved":
-            self.ctx.status(message)
+            self._status(message)
             self.session_saved.emit(event["path"])
         elif kind == "restored":
             self._apply_config(event["config"], event.get("data"))
-            self.log.label, self.log.config = self.run_label(), event["config"]
+            self.log.config = event["config"]
+            self.log.label = self.run_label()
             self._hide_banner()
-            self.ctx.status(message)
+            self._status(message)
             self._save_choices()
             self.session_loaded.emit(message)
         elif kind == "set":
-            self.ctx.status(message)
+            self._status(message)
         elif kind == "evaluated":
             self._end_evaluation()
-            self.ctx.status(message)
+            self._status(message)
             self.eval_result = event
             self.evaluated.emit(event["split"], event["accuracy"])
 
     @Slot(str)
     def _on_job_errored(self, message: str) -> None:
+        if self.sender() is not self.job:
+            return
         self._set_playing(False)
-        self._show_banner(f"The training worker stopped: {message}")
+        self._run = 0
+        self._show_banner(f"The training worker stopped: {message}. Play, Step or Reset starts a new one.")
 
     def _show_status(self, s: dict) -> None:
         f = self.status_fields
@@ -813,11 +864,16 @@ class TrainingLab(QWidget):
         self.loss_plot.setLogMode(x=False, y=checked)
         self._save_choices()
 
-    @Slot()
-    def _on_x_axis_change(self) -> None:
+    def _update_axis_labels(self) -> None:
         key = self.x_axis.currentData()
         for plot in (self.loss_plot, self.acc_plot):
             plot.setLabel("bottom", key)
+        self.loss_plot.setTitle(LOSS_TITLES[key])
+
+    @Slot()
+    def _on_x_axis_change(self) -> None:
+        key = self.x_axis.currentData()
+        self._update_axis_labels()
         for log, curves in self.overlays + [(self.log, self.curves)]:
             curves.draw(log, key)
         for plot in (self.loss_plot, self.acc_plot):
@@ -832,7 +888,7 @@ class TrainingLab(QWidget):
         """The current run's history: .json (iterations + epochs + config) or .csv (one row per iteration)."""
         path = Path(path)
         out = self.log.write_json(path) if path.suffix.lower() == ".json" else self.log.write_csv(path)
-        self.ctx.status(f"Run history written to {out}")
+        self._status(f"Run history written to {out}")
         return out
 
     def save_session(self, path) -> None:
@@ -852,13 +908,18 @@ class TrainingLab(QWidget):
         if request["name"] not in DATASETS:
             return self._on_session_failed(f"{session['path']}: unknown dataset {request['name']!r}")
         if request == self.data_request and self.data is not None:
-            self.job.send(("restore", session, self.data))
+            self._send_restore(session, self.data)
             return
         self._pending_session = session
         self._load_data(request, then=self._restore_with_data)
 
     def _restore_with_data(self, data) -> None:
         session, self._pending_session = self._pending_session, None
+        self._send_restore(session, data)
+
+    def _send_restore(self, session: dict, data) -> None:
+        self._set_playing(False)  # the worker stops the current run to replace it
+        self._ensure_job()
         self.job.send(("restore", session, data))
 
     @Slot(str)

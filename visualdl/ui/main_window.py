@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, Slot
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QFileDialog, QLineEdit, QPlainTextEdit,
+                               QTextEdit, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QMenu, QMessageBox, QProgressBar, QPushButton, QSplitter, QStackedWidget, QWidget)
 
 from visualdl import __version__
@@ -79,7 +80,9 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 800)
         keys = [s.key for s in self.specs]
-        wanted = start_lab or ctx.settings.get("window/lab") or ("training" if "training" in keys else None)
+        # First launch: the course's first lab; later launches: the lab the student left open.
+        wanted = start_lab or ctx.settings.get("window/lab")
+        QApplication.instance().installEventFilter(self._run_keys)
         if self.specs:
             self.lab_list.setCurrentRow(keys.index(wanted) if wanted in keys else 0)
 
@@ -143,6 +146,20 @@ class MainWindow(QMainWindow):
                                   [f"Ctrl+{spec.number}"] if spec.number <= 9 else [])
             action.setData(i)
 
+        # Ctrl+N for a course part that has no lab yet says so instead of doing nothing.
+        present = {spec.number for spec in self.specs}
+        self.missing_lab_actions = []
+        for number in range(1, 10):
+            if number not in present:
+                action = QAction(f"Lab {number}", self)
+                action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+                action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+                action.setData(number)
+                action.triggered.connect(self._on_missing_lab_triggered)
+                self.addAction(action)
+                self.missing_lab_actions.append(action)
+        self._run_keys = _RunKeys(self)
+
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, ["F1"])
         self._action(help_menu, "About VisualDL", self.show_about)
@@ -186,6 +203,7 @@ class MainWindow(QMainWindow):
             return
         spec = self.specs[row]
         widget = self.lab(spec.key)
+        self.statusBar().clearMessage()  # the last lab's message is not about this one
         self.pages.setCurrentWidget(widget)
         self.ctx.settings.set("window/lab", spec.key)
         self.setWindowTitle(f"VisualDL — {spec.number}. {spec.title}")
@@ -214,6 +232,12 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_toggle_list(self, checked: bool) -> None:
         self.lab_list.setVisible(checked)
+
+    @Slot()
+    def _on_missing_lab_triggered(self) -> None:
+        number = int(self.sender().data())
+        self._on_status_message(f"There is no lab {number} yet: the labs are "
+                                + ", ".join(f"{s.number}. {s.title}" for s in self.specs) + ".")
 
     @Slot()
     def _on_jump_triggered(self) -> None:
@@ -442,6 +466,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        QApplication.instance().removeEventFilter(self._run_keys)
         self.ctx.settings.set_bytes("window/geometry", QByteArray(self.saveGeometry()))
         self.shutdown()
         super().closeEvent(event)
@@ -459,6 +484,55 @@ class MainWindow(QMainWindow):
                     traceback.print_exc()
         self.ctx.shutdown()
         self.ctx.settings.sync()
+
+
+RUN_KEYS = {Qt.Key.Key_Space: "play_action", Qt.Key.Key_Right: "step_action", Qt.Key.Key_N: "step_action",
+            Qt.Key.Key_R: "reset_action"}
+
+
+def is_free_text(widget) -> bool:
+    """A field where typing text is the point (an expression box), as opposed to a number or choice."""
+    if isinstance(widget, (QTextEdit, QPlainTextEdit)):
+        return not widget.isReadOnly()
+    if isinstance(widget, QLineEdit):
+        parent = widget.parentWidget()
+        return not widget.isReadOnly() and not isinstance(parent, (QAbstractSpinBox, QComboBox))
+    return False
+
+
+class _RunKeys(QObject):
+    """Space, Right/N and R act on the run from any widget of the window except a free-text field.
+
+    Without this a focused spin box takes Space (and empties itself), a combo box takes Right.
+    The key press is claimed at ShortcutOverride (so the widget never sees it), then triggers the action.
+    """
+
+    def __init__(self, window: "MainWindow"):
+        super().__init__(window)
+        self.window = window
+
+    def _target(self, obj, event):
+        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier or event.key() not in RUN_KEYS:
+            return None
+        if not isinstance(obj, QWidget) or obj.window() is not self.window or is_free_text(obj):
+            return None
+        if not isinstance(obj, (QAbstractSpinBox, QComboBox)) and \
+                not isinstance(obj.parentWidget(), (QAbstractSpinBox, QComboBox)):
+            return None  # other widgets already leave these keys to the window's shortcuts
+        return getattr(self.window, RUN_KEYS[event.key()])
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt name
+        kind = event.type()
+        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            return False
+        action = self._target(obj, event)
+        if action is None:
+            return False
+        event.accept()
+        # ShortcutOverride is only claimed; the press triggers (holding Space does not toggle on and on)
+        if kind == QEvent.Type.KeyPress and not (event.isAutoRepeat() and event.key() == Qt.Key.Key_Space):
+            action.trigger()
+        return True
 
 
 def _download_job(ctl, folder: str, **options):

@@ -79,8 +79,8 @@ class _Session:
             self.playing, self.steps_left = False, 0
         try:
             getattr(self, f"_cmd_{kind}")(*cmd[1:])
-        except (ValueError, OSError, KeyError, TypeError) as exc:
-            self.events.append({"kind": "error", "message": f"{_what(kind)}: {exc}"})
+        except Exception as exc:  # noqa: BLE001 - MemoryError included: the job (and the old model) live on
+            self.events.append({"kind": "error", "command": kind, "message": f"{_what(kind)}: {_plain(exc)}"})
             self.want_snapshot = True
         return True
 
@@ -215,6 +215,14 @@ class _Session:
         return out
 
 
+def _plain(exc: BaseException) -> str:
+    """ValueErrors (config, checkpoint, too-large model) are plain words already; name other kinds."""
+    text = str(exc).strip()
+    if isinstance(exc, (ValueError, OSError)) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def _what(kind: str) -> str:
     return {"build": "Could not build the model", "restore": "Could not load the session",
             "evaluate": "Could not evaluate",
@@ -240,7 +248,8 @@ def training_job(ctl):
                 session.step()
             except Exception as exc:  # noqa: BLE001 - report it, keep the job (and the app) alive
                 session.playing, session.steps_left = False, 0
-                session.events.append({"kind": "error", "message": f"Training step failed: {exc}"})
+                session.events.append({"kind": "error", "command": "step",
+                                       "message": f"Training step failed: {_plain(exc)}"})
             yield session.update()  # the worker throttles and merges these
         elif commands or session.rows or session.events:
             yield session.update()

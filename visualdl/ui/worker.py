@@ -197,6 +197,7 @@ class Job(QObject):
         self._core = core
         self._thread = thread
         self._done = False
+        self._silenced = False  # set by Runner.shutdown(): nothing reaches the (closing) GUI any more
         self.error: str | None = None
         self.result: Any = None
         core.yielded.connect(self._on_yielded)
@@ -234,27 +235,31 @@ class Job(QObject):
     @Slot(object)
     def _on_yielded(self, value: Any) -> None:
         try:
-            self.yielded.emit(value)
+            if not self._silenced:
+                self.yielded.emit(value)
         finally:
             self._core.delivered.set()
 
     @Slot(int, int, str)
     def _on_progress(self, done: int, total: int, message: str) -> None:
-        self.progress.emit(done, total, message)
+        if not self._silenced:
+            self.progress.emit(done, total, message)
 
     @Slot(object)
     def _on_finished(self, result: Any) -> None:
         self.result = result
         self._end()
-        self.finished.emit(result)
-        self.ended.emit()
+        if not self._silenced:
+            self.finished.emit(result)
+            self.ended.emit()
 
     @Slot(str)
     def _on_errored(self, message: str) -> None:
         self.error = message
         self._end()
-        self.errored.emit(message)
-        self.ended.emit()
+        if not self._silenced:
+            self.errored.emit(message)
+            self.ended.emit()
 
     def _end(self) -> None:
         self._done = True
@@ -270,6 +275,7 @@ class Runner(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._jobs: list[tuple[Job, QThread, _WorkerCore]] = []
+        self._closed = False  # after shutdown() no thread starts (a late signal may still ask for work)
 
     def submit(self, fn: Callable, *args, merge: Callable = keep_latest, max_rate: float = 30.0,
                title: str = "", **kwargs) -> Job:
@@ -283,6 +289,10 @@ class Runner(QObject):
         core = _WorkerCore(fn, args, kwargs, merge, max_rate)
         core.moveToThread(thread)
         job = Job(core, thread, title)
+        if self._closed:  # the app is closing: a cancelled job that never runs
+            job.cancel()
+            job._done = True
+            return job
         thread.started.connect(core.run)
         job.ended.connect(self._forget_finished)
         self._jobs.append((job, thread, core))
@@ -295,9 +305,11 @@ class Runner(QObject):
         return [job for job, _, _ in self._jobs if job.is_running()]
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
-        """Cancel every job, then wait for the threads; True when all have stopped."""
+        """Cancel every job, then wait for the threads; True when all have stopped. Later submits never run."""
+        self._closed = True
         for job, _, _ in self._jobs:
             job.cancel()
+            job._silenced = True  # a result still queued for the GUI is dropped, not delivered to closed labs
         ok = True
         for _, thread, _ in self._jobs:
             thread.quit()
