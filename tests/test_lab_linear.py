@@ -232,17 +232,19 @@ def test_images_training_templates_and_scores(lab, qtbot):
     ex, _ = page.val_acc_curve.getData()
     assert list(ex) == [1.0, 2.0]
     W = snap["W"]
-    for c, item in enumerate(page.template_items):
+    for c, image in enumerate(page.templates_view.images):
         row = W[c].reshape(3, 32, 32).transpose(1, 2, 0).astype(np.float64)  # the weight row as an image
         want = np.round(255 * (row - row.min()) / (row.max() - row.min()))
-        np.testing.assert_array_equal(item.image, want.astype(np.uint8))
+        np.testing.assert_array_equal(image, want.astype(np.uint8))
+    assert page.templates_view.captions() == list(data.class_names)
     # the chosen validation image's scores: W x + b on the preprocessed pixels
     page.image_spin.setValue(7)
     qtbot.waitUntil(lambda: page.snap["image_index"] == 7, timeout=WAIT)
     pre = fit_preprocessor("mean_image", data.X_train)
     scores = pre.transform(data.X_val[7:8]).reshape(1, -1) @ W.T + snap["b"]
-    np.testing.assert_allclose(page.bars.opts["height"], scores[0], rtol=1e-4, atol=1e-4)
-    assert data.class_names[int(np.argmax(scores))] in page.scores_plot.plotItem.titleLabel.text
+    np.testing.assert_allclose(page.class_scores(), scores[0], rtol=1e-4, atol=1e-4)
+    assert f"highest score: {data.class_names[int(np.argmax(scores))]}" in page.image_caption.text()
+    assert "#7" in page.scores_plot.plotItem.titleLabel.text
 
 
 def test_stop_ends_training_and_weights_export_as_csv(lab, qtbot, tmp_path):
@@ -290,4 +292,4 @@ def test_cifar_training_starts(lab, qtbot, cifar_path):
     page.train_button.click()
     qtbot.waitUntil(lambda: page.snap is not None and not page.snap["training"], timeout=120000)
     assert page.data.name == "cifar10" and page.snap["iteration"] == 5
-    assert page.template_labels[0].toPlainText() == page.data.class_names[0]
+    assert page.templates_view.captions()[0] == page.data.class_names[0]

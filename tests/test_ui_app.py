@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QByteArray
 
+from test_cifar10 import _fake_members, _write_archive
 from visualdl.labs import registered_labs
 from visualdl.ui.app import create_window
 from visualdl.ui.settings import Settings
@@ -47,11 +48,10 @@ def test_geometry_and_last_lab_are_remembered(qtbot, settings_path):
 
 
 def test_cifar_path_is_remembered_when_it_exists(qtbot, settings_path, tmp_path):
-    archive = tmp_path / "cifar-10-python.tar.gz"
-    archive.write_bytes(b"")
+    archive = _write_archive(tmp_path / "cifar-10-python.tar.gz", _fake_members(n=4))
     ctx, window = create_window(settings_path)
     qtbot.addWidget(window)
-    with qtbot.waitSignal(ctx.cifar_path_changed):
+    with qtbot.waitSignal(ctx.cifar_path_changed, timeout=30000):
         window.use_cifar(str(archive))
     window.close()
     ctx2, window2 = create_window(settings_path)
@@ -85,8 +85,8 @@ def http_file(tmp_path):
 
     root = tmp_path / "www"
     root.mkdir()
-    payload = bytes(range(256)) * 4096  # 1 MB
-    (root / "cifar-10-python.tar.gz").write_bytes(payload)
+    # a small but complete CIFAR-10 archive: the app opens only what loads
+    payload = _write_archive(root / "cifar-10-python.tar.gz", _fake_members(n=4)).read_bytes()
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
     handler.log_message = lambda *a: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -16,11 +16,13 @@ def test_open_cifar_archive_loads_with_progress_and_trains(qtbot, tmp_path, cifa
     window.show()
     lab = window.current_lab()
     qtbot.waitUntil(lambda: lab.data is not None and lab._run >= 1, timeout=30000)
-    window.use_cifar(str(cifar_path))  # what File > Open CIFAR-10 archive does after the dialog
+    with qtbot.waitSignal(ctx.cifar_path_changed, timeout=180000):
+        window.use_cifar(str(cifar_path))  # what File > Open CIFAR-10 archive does after the dialog
+        # opening loads it first (remembered only if it loads): progress bar + Cancel
+        assert window.progress.isVisible() and window.cancel_button.isVisible()
     assert lab.dataset.currentData() == "cifar10"
     lab._rebuild_timer.stop()
     lab._rebuild()  # start the load now rather than after the controls' debounce
-    assert window.progress.isVisible() and window.cancel_button.isVisible()  # progress bar + Cancel
     qtbot.waitUntil(lambda: lab.data is not None and lab.data.name == "cifar10" and lab._run >= 2,
                     timeout=180000)
     assert lab.data.X_train.shape == (49000, 32, 32, 3)
@@ -42,7 +44,7 @@ def test_cancelling_a_cifar_load_keeps_the_current_data(qtbot, tmp_path, cifar_p
     lab = window.current_lab()
     qtbot.waitUntil(lambda: lab.data is not None and lab._run >= 1, timeout=30000)
     before = lab.data
-    window.use_cifar(str(cifar_path))
+    ctx.set_cifar_path(str(cifar_path))  # as after File > Open CIFAR-10 archive has checked it
     lab._rebuild_timer.stop()
     lab._rebuild()  # start the load now rather than after the controls' debounce
     assert window.cancel_button.isVisible()
@@ -53,5 +55,19 @@ def test_cancelling_a_cifar_load_keeps_the_current_data(qtbot, tmp_path, cifar_p
     assert lab.dataset.currentData() == "builtin"  # and the controls say so
     lab.step_once()
     qtbot.waitUntil(lambda: len(lab.log) == 1, timeout=30000)
+    window.close()
+    assert live_threads() == []
+
+
+def test_cancelling_the_open_remembers_nothing(qtbot, tmp_path, cifar_path, monkeypatch):
+    monkeypatch.setattr(cifar10, "_cache", {})  # a real read, long enough to cancel
+    ctx, window = create_window(tmp_path / "settings.ini", "knn")
+    qtbot.addWidget(window)
+    window.show()
+    job = window.use_cifar(str(cifar_path))
+    assert window.cancel_button.isVisible()
+    window.cancel_button.click()
+    qtbot.waitUntil(lambda: not job.is_running() and not window.progress.isVisible(), timeout=30000)
+    assert ctx.cifar_path() is None and window.last_error is None
     window.close()
     assert live_threads() == []

@@ -76,8 +76,9 @@ def softmax_steps(scores, y):
     Returns dict:
         scores (C,), exp (C,) e^score (inf where it overflows; then use the
         shifted form), shifted (C,) scores - max, exp_shifted (C,),
-        probs (C,) normalized, loss = -ln probs[y] (computed with log-sum-exp,
-        so exact even when probs[y] underflows to 0), y.
+        probs (C,) normalized, log_probs (C,) ln probs by the stable log-softmax
+        (shifted - ln sum exp(shifted): finite even where probs underflows to 0),
+        loss = -log_probs[y] (+0.0, never -0.0, when probs[y] is 1), y.
     """
     scores, y = _check_scores(scores, y)
     shifted = scores - scores.max()  # same probabilities, no overflow
@@ -85,9 +86,10 @@ def softmax_steps(scores, y):
     with np.errstate(over="ignore"):
         exp = np.exp(scores)
     probs = exp_shifted / exp_shifted.sum()
-    loss = -(shifted[y] - np.log(exp_shifted.sum()))
+    log_probs = shifted - np.log(exp_shifted.sum())
+    loss = 0.0 - log_probs[y] + 0.0  # + 0.0 turns -0.0 into 0.0
     return {"scores": scores, "exp": exp, "shifted": shifted, "exp_shifted": exp_shifted,
-            "probs": probs, "loss": float(loss), "y": y}
+            "probs": probs, "log_probs": log_probs, "loss": float(loss), "y": y}
 
 
 def svm_steps(scores, y, margin=1.0):

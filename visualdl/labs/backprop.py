@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
@@ -25,6 +25,7 @@ from visualdl.engine.autograd import fmt
 from visualdl.engine.expr import ExprError, parse_value
 from visualdl.labs.backprop_graph import ExpressionGraphScene, GraphView, NetworkGraphScene
 from visualdl.labs.backprop_layout import PRESETS, BackpropSession, network_boxes
+from visualdl.labs.common.widgets import guard_wheel, spin
 from visualdl.ui.export import ExportError, export_png, export_svg
 
 MONO = QFont("DejaVu Sans Mono", 10)
@@ -56,7 +57,7 @@ class BackpropLab(QWidget):
 
     # ------------------------------------------------------------------ building
     def _build_expression_tab(self) -> QWidget:
-        self.preset_box = QComboBox()
+        self.preset_box = guard_wheel(QComboBox())
         self.preset_box.addItems([p.title for p in PRESETS])
         self.preset_box.activated.connect(self._on_preset_change)
         self.expr_edit = QLineEdit()
@@ -80,16 +81,18 @@ class BackpropLab(QWidget):
         self.check_button = QPushButton("Gradient check")
         self.png_button = QPushButton("Export PNG…")
         self.svg_button = QPushButton("Export SVG…")
+        self.fit_button = QPushButton("Fit to view")
         for button, slot in ((self.undo_button, self._on_undo_click), (self.forward_button, self._on_forward_click),
                              (self.backward_button, self._on_backward_click), (self.run_button, self._on_run_click),
                              (self.reset_button, self._on_reset_click), (self.check_button, self._on_check_click),
-                             (self.png_button, self._on_export_png_click),
+                             (self.png_button, self._on_export_png_click), (self.fit_button, self._on_fit_click),
                              (self.svg_button, self._on_export_svg_click)):
             button.clicked.connect(slot)
         self.forward_button.setToolTip("Compute the next node's value (inputs to output)")
         self.backward_button.setToolTip("Send the gradient one node back (output to inputs)")
         self.undo_button.setToolTip("Take the last step back")
         self.check_button.setToolTip("Compare backprop with centred differences (h = 1e-5) for every input")
+        self.fit_button.setToolTip("Show the whole graph (Ctrl+wheel or Ctrl+plus/minus zoom, drag to pan)")
 
         self.scene = ExpressionGraphScene(self)
         self.view = GraphView(self.scene)
@@ -115,6 +118,8 @@ class BackpropLab(QWidget):
         for b in (self.undo_button, self.forward_button, self.backward_button, self.run_button, self.reset_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        buttons.addWidget(QLabel("Ctrl+wheel zooms"))
+        buttons.addWidget(self.fit_button)
 
         side = QWidget()
         side_layout = QVBoxLayout(side)
@@ -152,14 +157,18 @@ class BackpropLab(QWidget):
         self.net_scene = NetworkGraphScene(self)
         self.net_view = GraphView(self.net_scene)
         self.net_title = QLabel()
-        png = QPushButton("Export PNG…")
-        svg = QPushButton("Export SVG…")
-        png.clicked.connect(self._on_export_net_png_click)
-        svg.clicked.connect(self._on_export_net_svg_click)
+        self.net_title.setWordWrap(True)
+        self.net_png_button = QPushButton("Export PNG…")
+        self.net_svg_button = QPushButton("Export SVG…")
+        self.net_fit_button = QPushButton("Fit to view")
+        self.net_png_button.clicked.connect(self._on_export_net_png_click)
+        self.net_svg_button.clicked.connect(self._on_export_net_svg_click)
+        self.net_fit_button.clicked.connect(self._on_net_fit_click)
         row = QHBoxLayout()
         row.addWidget(self.net_title, 1)
-        row.addWidget(png)
-        row.addWidget(svg)
+        row.addWidget(self.net_fit_button)
+        row.addWidget(self.net_png_button)
+        row.addWidget(self.net_svg_button)
         tab = QWidget()
         layout = QVBoxLayout(tab)
         layout.addLayout(row)
@@ -175,6 +184,7 @@ class BackpropLab(QWidget):
         self._show_error("")
         self._rebuild_editors()
         self._clear_check()
+        self.view.user_zoom = False  # a new graph: fit it
         self._redraw()
 
     def _rebuild_editors(self) -> None:
@@ -183,11 +193,7 @@ class BackpropLab(QWidget):
         self.editors = {}
         for name, value in self.session.values.items():
             if value.ndim == 0:
-                editor = QDoubleSpinBox()
-                editor.setRange(-1e4, 1e4)
-                editor.setDecimals(4)
-                editor.setSingleStep(0.1)
-                editor.setValue(float(value))
+                editor = spin(-1e4, 1e4, float(value), decimals=4, step=0.1, keyboard_tracking=True)
                 editor.setProperty("var", name)
                 editor.valueChanged.connect(self._on_spin_change)
             else:
@@ -202,7 +208,8 @@ class BackpropLab(QWidget):
         s = self.session
         state = s.state()
         self.scene.show_graph(s.trace, s.layout, state, s.program.output_name)
-        self.view.fit()
+        if not self.view.user_zoom:
+            self.view.fit()
         nf = len(s.forward)
         if state.current is None:
             title = "Ready: press Forward to compute the first node"
@@ -243,6 +250,7 @@ class BackpropLab(QWidget):
     def _on_expression_change(self, text: str) -> None:
         """Rebuild the graph as the student types; keep the last good graph on a typo."""
         old = {name: value for name, value in self.session.values.items()}
+        old_nodes = len(self.session.trace.nodes)
         try:
             session = BackpropSession(text, old)
         except (ExprError, ValueError) as exc:
@@ -254,6 +262,8 @@ class BackpropLab(QWidget):
         if not reuse:
             self._rebuild_editors()
         self._clear_check()
+        if len(session.trace.nodes) != old_nodes:
+            self.view.user_zoom = False  # another graph: fit it
         self._redraw()
 
     @Slot(float)
@@ -335,6 +345,14 @@ class BackpropLab(QWidget):
             self.ctx.status(message)
 
     @Slot()
+    def _on_fit_click(self) -> None:
+        self.view.fit_to_view()
+
+    @Slot()
+    def _on_net_fit_click(self) -> None:
+        self.net_view.fit_to_view()
+
+    @Slot()
     def _on_export_png_click(self) -> None:
         self._export(self.scene, "PNG", "backprop_graph.png")
 
@@ -354,7 +372,8 @@ class BackpropLab(QWidget):
     def _on_training_snapshot_change(self, snapshot) -> None:
         boxes = network_boxes(snapshot)
         self.net_scene.show_boxes(boxes, NO_NETWORK)
-        self.net_view.fit()
+        if not self.net_view.user_zoom:
+            self.net_view.fit()
         if snapshot and boxes:
             epoch = snapshot.get("epoch")
             when = f"iteration {snapshot.get('iteration')}" + (f", epoch {epoch:.2f}" if epoch is not None else "")

@@ -196,25 +196,97 @@ class NetworkGraphScene(QGraphicsScene):
 
 
 class GraphView(QGraphicsView):
-    """A view that keeps the whole scene visible (scaled down, never up past 1.5x)."""
+    """A view of a graph scene that zooms: Ctrl+wheel (about the mouse), Ctrl++ / Ctrl+- and fit_to_view().
+
+    By itself it fits the scene to the view whenever the scene changes, but never smaller than
+    LEGIBLE_SCALE (the text stays readable; scroll bars appear instead) nor larger than MAX_AUTO_SCALE.
+    Once the student zooms, redraws keep that zoom until fit_to_view() or a new graph (auto_fit()).
+    """
+
+    LEGIBLE_SCALE = 0.8
+    MAX_AUTO_SCALE = 1.5
+    ZOOM_RANGE = (0.05, 8.0)
 
     def __init__(self, scene: QGraphicsScene, parent=None):
         super().__init__(scene, parent)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.user_zoom = False
         scene.changed.connect(self._on_scene_change)
 
-    def _on_scene_change(self, _regions=None) -> None:
-        self.fit()
+    def zoom_factor(self) -> float:
+        """Screen pixels per scene unit (1.0 = the scene's own size)."""
+        return float(self.transform().m11())
 
-    def fit(self) -> None:
+    def _on_scene_change(self, _regions=None) -> None:
+        if not self.user_zoom:
+            self.fit()
+
+    def _fit_scale(self) -> float | None:
         rect = self.scene().sceneRect()
         if rect.isEmpty():
-            return
-        self.resetTransform()
-        scale = min(self.viewport().width() / rect.width(), self.viewport().height() / rect.height(), 1.5)
-        self.scale(scale, scale)
-        self.centerOn(rect.center())
+            return None
+        return min(self.viewport().width() / rect.width(), self.viewport().height() / rect.height())
 
-    def resizeEvent(self, event):
-        super().resizeEvent(event)
+    def fit(self) -> None:
+        """The automatic fit: whole scene when it is legible, else LEGIBLE_SCALE with scroll bars."""
+        scale = self._fit_scale()
+        if scale is None:
+            return
+        self._set_scale(min(max(scale, self.LEGIBLE_SCALE), self.MAX_AUTO_SCALE))
+        self.centerOn(self.scene().sceneRect().center())
+
+    def auto_fit(self) -> None:
+        """Forget the student's zoom and fit automatically again (a new graph)."""
+        self.user_zoom = False
         self.fit()
+
+    def fit_to_view(self) -> None:
+        """Show the whole scene, however small; kept until the student zooms again."""
+        scale = self._fit_scale()
+        if scale is None:
+            return
+        self.user_zoom = True
+        self._set_scale(min(scale, self.MAX_AUTO_SCALE))
+        self.centerOn(self.scene().sceneRect().center())
+
+    def zoom(self, factor: float) -> None:
+        self.user_zoom = True
+        lo, hi = self.ZOOM_RANGE
+        self._set_scale(min(max(self.zoom_factor() * factor, lo), hi), keep_anchor=True)
+
+    def _set_scale(self, scale: float, keep_anchor: bool = False) -> None:
+        if keep_anchor:
+            factor = scale / self.zoom_factor()
+            self.scale(factor, factor)
+        else:
+            self.resetTransform()
+            self.scale(scale, scale)
+
+    def wheelEvent(self, event):  # noqa: N802 - Qt override
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = event.angleDelta().y() / 120.0
+            if steps:
+                self.zoom(1.2 ** steps)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    def keyPressEvent(self, event):  # noqa: N802 - Qt override
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            if event.key() in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+                self.zoom(1.2)
+                return
+            if event.key() == Qt.Key.Key_Minus:
+                self.zoom(1 / 1.2)
+                return
+            if event.key() == Qt.Key.Key_0:
+                self.fit_to_view()
+                return
+        super().keyPressEvent(event)
+
+    def resizeEvent(self, event):  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if not self.user_zoom:
+            self.fit()

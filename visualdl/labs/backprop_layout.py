@@ -43,7 +43,8 @@ def layout(trace: ag.Trace) -> dict[int, tuple[int, float]]:
     path from the inputs); variables are in column 0; a constant sits just left
     of the operation that uses it. Row: a tidy tree drawn back from the output,
     so each operation is centred on its inputs; constants sit slightly above
-    their consumer instead of taking a row of their own.
+    their consumer. Then nodes of one column are pushed apart to at least one
+    row, so no two boxes ever overlap (a column's boxes are one row tall at most).
     """
     nodes = trace.nodes
     consumers: dict[int, list[int]] = {n.index: [] for n in nodes}
@@ -80,6 +81,15 @@ def layout(trace: ag.Trace) -> dict[int, tuple[int, float]]:
         place(nodes[-1].index)
     for n in nodes:  # nodes unreachable by the walk above (cannot happen for a traced root)
         row.setdefault(n.index, next_slot[0])
+    # a node reused by two consumers (x in "x * y" and "x * x") can pull two nodes of one column
+    # onto the same row: push each column's nodes apart, top to bottom, to at least one row
+    by_column: dict[int, list[int]] = {}
+    for i, c in column.items():
+        by_column.setdefault(c, []).append(i)
+    for members in by_column.values():
+        members.sort(key=lambda i: (row[i], i))
+        for above, below in zip(members, members[1:]):
+            row[below] = max(row[below], row[above] + 1.0)
     top = min(row.values(), default=0.0)
     return {i: (column[i], row[i] - top) for i in column}
 
@@ -205,20 +215,29 @@ def network_boxes(snapshot: dict | None) -> list[LayerBox]:
     input_shape = snapshot.get("input_shape")
     if input_shape is not None:
         boxes[0].lines.append(f"shape {_shape(input_shape)}")
+    params_below = False  # a layer with parameters before this one (backprop must reach it)
     for layer in snapshot["layers"]:
         title = layer.get("name") or layer.get("type") or "layer"  # "Linear(2 -> 100)" says the most
         lines = [f"out {_shape(layer.get('output_shape'))}"]
         if isinstance(layer.get("params"), (int, np.integer)) and layer["params"] > 0:
             lines.append(f"{int(layer['params']):,} params")
+        stepped = layer.get("act_mean") is not None  # the trainer has taken a step
         for prefix in ("act", "grad"):
             stats = [layer.get(f"{prefix}_{s}") for s in ("mean", "std", "norm")]
             if all(v is not None for v in stats):
                 lines.append(f"{prefix:<4} mean {ag.fmt_number(stats[0])}")
                 lines.append(f"{'':<4} std  {ag.fmt_number(stats[1])}")
                 lines.append(f"{'':<4} norm {ag.fmt_number(stats[2])}")
+            elif prefix == "grad" and stepped and not params_below:
+                # the trainer stops backprop at the first layer with parameters: nothing below needs it
+                lines.append("grad (not computed:")
+                lines.append("      no parameters below)")
+            elif prefix == "grad" and stepped:
+                lines.append("grad (not kept)")
             else:
                 lines.append(f"{prefix:<4} ({layer.get(f'{prefix}_note') or 'no step yet'})")
         boxes.append(LayerBox(title, lines))
+        params_below = params_below or (isinstance(layer.get("params"), (int, np.integer)) and layer["params"] > 0)
     config = snapshot.get("config") or {}
     loss = config.get("loss", "loss")
     loss_lines = []

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QLabel
 
+from visualdl.labs.common.widgets import combo
+
 
 def image_source_combo() -> QComboBox:
-    combo = QComboBox()
-    combo.addItem("Built-in images", "builtin")
-    combo.addItem("CIFAR-10", "cifar10")
-    return combo
+    """Built-in images or CIFAR-10 (wheel-guarded like every form control)."""
+    return combo([("builtin", "Built-in images"), ("cifar10", "CIFAR-10")])
 
 
 def start_image_load(ctx, source: str, n_train: int, n_val: int, n_test: int, status_label: QLabel):

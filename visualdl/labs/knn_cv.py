@@ -13,15 +13,22 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
+                               QVBoxLayout, QWidget)
 
+from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.knn_jobs import cv_job, score_test_set_job
+from visualdl.labs.knn_plots import accuracy_axis, legend_html
 from visualdl.ui.export import install_export_menu
 
 DEFAULT_KS = "1, 3, 5, 8, 10, 12, 15, 20, 50, 100"
 TEST_HINT = ("Choose k on the training data first; the test set is looked at only once, "
              "to report the final accuracy.")
+
+
+CV_TITLE = ("Cross-validation accuracy against k<br><span style='font-size:9pt'>" +
+            legend_html([("each fold", "#1f77b4", "●"), ("mean ± 1 std", "#d62728", "●"),
+                         ("best k", "#e6b400", "★")]) + "</span>")
 
 
 def parse_ks(text: str) -> list[int]:
@@ -54,15 +61,12 @@ class KnnCvPage(QWidget):
     def _build(self) -> None:
         box = QGroupBox("Cross-validation")
         form = QFormLayout(box)
-        self.source_combo = QComboBox()
-        self.source_combo.addItem("Toy points (Decision regions page)", "points")
-        self.source_combo.addItem("Images (Images page)", "images")
+        self.source_combo = combo([("points", "Toy points"),
+                                   ("images", "Images (Images tab)")])
         form.addRow("Data", self.source_combo)
         self.ks_edit = QLineEdit(DEFAULT_KS)
-        self.folds_spin = QSpinBox(minimum=2, maximum=20, value=5)
-        self.metric_combo = QComboBox()
-        self.metric_combo.addItem("L2 (Euclidean)", "l2")
-        self.metric_combo.addItem("L1 (Manhattan)", "l1")
+        self.folds_spin = spin(2, 20, 5)
+        self.metric_combo = combo([("l2", "L2 (Euclidean)"), ("l1", "L1 (Manhattan)")])
         self.run_button = QPushButton("Run cross-validation")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
@@ -97,12 +101,13 @@ class KnnCvPage(QWidget):
         side_widget.setLayout(side)
         side_widget.setFixedWidth(300)
 
-        self.plot = pg.PlotWidget(title="Cross-validation accuracy against k")
+        # the legend is part of the title: exported with the plot, never over the data
+        self.plot = pg.PlotWidget(title=CV_TITLE)
         self.plot.setBackground("w")
         self.plot.setLabel("bottom", "k")
-        self.plot.setLabel("left", "accuracy")
+        accuracy_axis(self.plot)
+        self.plot.setXRange(0, 10)
         self.plot.showGrid(x=True, y=True, alpha=0.3)
-        self.plot.addLegend(offset=(-10, -10))
         self.fold_scatter = pg.ScatterPlotItem(size=6, brush=pg.mkBrush(31, 119, 180, 150), pen=None,
                                                name="each fold")
         self.mean_curve = pg.PlotDataItem(pen=pg.mkPen((214, 39, 40), width=2), symbol="o", symbolSize=7,
@@ -117,6 +122,7 @@ class KnnCvPage(QWidget):
         layout = QHBoxLayout(self)
         layout.addWidget(side_widget)
         layout.addWidget(self.plot, 1)
+        guard_wheel_in(side_widget)
 
         self.run_button.clicked.connect(self.run_cv)
         self.source_combo.currentIndexChanged.connect(self._on_source_change)
@@ -151,6 +157,8 @@ class KnnCvPage(QWidget):
             item.setData([])
         self.mean_curve.setData([], [])
         self.error_bars.setData(x=np.array([]), y=np.array([]), height=np.array([]))
+        self.plot.setYRange(0.0, 1.0, padding=0.02)  # plain 0..1 while empty
+        self.plot.setXRange(0, 10)
         self.progress.setValue(0)
         self.test_button.setEnabled(False)
         self.test_label.setText(TEST_HINT)
@@ -226,6 +234,7 @@ class KnnCvPage(QWidget):
         self.error_bars.setData(x=ks, y=result["mean"], height=2 * result["std"])  # mean +- 1 std
         i = result["ks"].index(result["best_k"])
         self.best_marker.setData(x=[ks[i]], y=[result["mean"][i]])
+        self.plot.enableAutoRange()
 
     # ------------------------------------------------------------------ test set
     @Slot()

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
-                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+                               QVBoxLayout, QWidget)
 
+from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.image_source import image_source_combo, start_image_load
 from visualdl.labs.knn_jobs import image_neighbors_job, pixel_demo_job
-from visualdl.labs.knn_plots import class_color, rgb_pixmap, write_csv
+from visualdl.labs.knn_plots import ClassLegend, class_color, rgb_pixmap, write_csv
 from visualdl.ui.export import install_export_menu
 
 MAX_NEIGHBORS = 20
@@ -113,14 +114,12 @@ class KnnImagesPage(QWidget):
         box = QGroupBox("Images")
         form = QFormLayout(box)
         self.source_combo = image_source_combo()
-        self.train_spin = QSpinBox(minimum=100, maximum=49000, value=5000, singleStep=1000)
+        self.train_spin = spin(100, 49000, 5000, step=1000)
         self.load_button = QPushButton("Load")
-        self.index_spin = QSpinBox(minimum=0, maximum=0)
+        self.index_spin = spin(0, 0, 0)
         self.random_button = QPushButton("Random test image")
-        self.k_spin = QSpinBox(minimum=1, maximum=MAX_NEIGHBORS, value=5)
-        self.metric_combo = QComboBox()
-        self.metric_combo.addItem("L2 (Euclidean)", "l2")
-        self.metric_combo.addItem("L1 (Manhattan)", "l1")
+        self.k_spin = spin(1, MAX_NEIGHBORS, 5)
+        self.metric_combo = combo([("l2", "L2 (Euclidean)"), ("l1", "L1 (Manhattan)")])
         form.addRow("Source", self.source_combo)
         form.addRow("Training images", self.train_spin)
         form.addRow(self.load_button)
@@ -154,6 +153,8 @@ class KnnImagesPage(QWidget):
         content = QWidget()
         right = QVBoxLayout(content)
         right.addWidget(self.panel)
+        self.class_legend = ClassLegend()  # the neighbours' frame colours
+        right.addWidget(self.class_legend)
         right.addWidget(demo_box)
         right.addStretch(1)
         scroll = QScrollArea()
@@ -163,6 +164,7 @@ class KnnImagesPage(QWidget):
         layout = QHBoxLayout(self)
         layout.addWidget(side_widget)
         layout.addWidget(scroll, 1)
+        guard_wheel_in(self)
 
         self.load_button.clicked.connect(self.load)
         self.index_spin.valueChanged.connect(self._on_query_change)
@@ -194,6 +196,7 @@ class KnnImagesPage(QWidget):
     def set_data(self, data) -> None:
         self.data = data
         self.data_changed.emit(data)
+        self.class_legend.set_classes(data.class_names)
         self.status_label.setText(f"{data.name}: {len(data.y_train)} training images, {len(data.y_test)} test images.")
         self.index_spin.blockSignals(True)
         self.index_spin.setMaximum(len(data.y_test) - 1)

@@ -7,27 +7,59 @@ student sees where the colour was settled by the tie rule instead of the data.
 from __future__ import annotations
 
 import csv
+import html
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QFrame, QScrollArea
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea
 
-# tab10: distinct, colour-blind-friendlier than pure RGB
-PALETTE = np.array([
-    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-    (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
-], dtype=np.uint8)
-# region fill: the class colour mixed with white, so the points stay readable on top
-REGION_COLORS = (0.45 * PALETTE + 0.55 * 255).round().astype(np.uint8)
+from visualdl.atomic import write_atomic
+from visualdl.labs.common.palette import REGION_RGB as REGION_COLORS
+from visualdl.labs.common.palette import class_hex, class_rgb
+
 TIE_COLOR = np.array([205, 205, 205], np.uint8)
 TIE_HATCH = np.array([120, 120, 120], np.uint8)
 HATCH_PERIOD = 6  # in grid cells
 
 
 def class_color(c: int) -> tuple[int, int, int]:
-    return tuple(int(v) for v in PALETTE[c % len(PALETTE)])
+    """(r, g, b) of class c: the app's one class palette (labs.common.palette)."""
+    return class_rgb(c)
+
+
+def legend_html(entries) -> str:
+    """entries: (text, "#rrggbb", symbol) -> one line of coloured symbols and names (for titles, labels)."""
+    return " &nbsp; ".join(f"<span style='color:{color}'>{symbol}</span>&nbsp;{html.escape(text)}"
+                           for text, color, symbol in entries)
+
+
+class ClassLegend(QLabel):
+    """A one-line legend of class colours under a plot: never covers data, wraps when long."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.names: list[str] = []
+
+    def set_classes(self, names) -> None:
+        self.names = [str(n) for n in names]
+        self.setText("Classes: " + legend_html((n, class_hex(c), "■") for c, n in enumerate(self.names)))
+
+
+def plain_axis(plot, axis: str = "left") -> None:
+    """No SI-prefix rescaling on this axis (an accuracy of 0.25 must not read '250 (x0.001)')."""
+    item = plot.getPlotItem() if hasattr(plot, "getPlotItem") else plot
+    item.getAxis(axis).enableAutoSIPrefix(False)
+
+
+def accuracy_axis(plot, label: str = "accuracy (0 to 1)") -> None:
+    """An accuracy axis in plain units: labelled, no SI prefix, 0..1 while empty."""
+    plain_axis(plot, "left")
+    plot.setLabel("left", label)
+    plot.setYRange(0.0, 1.0, padding=0.02)
 
 
 def region_rgb(labels, tie=None) -> np.ndarray:
@@ -123,10 +155,12 @@ def rgb_pixmap(img, scale: int = 3) -> QPixmap:
 
 def write_csv(path, header, rows) -> None:
     """The data behind a non-plot view (a table, a calculator, image tiles) as CSV."""
-    with open(path, "w", newline="", encoding="utf-8") as fh:
+    def write(fh) -> None:
         writer = csv.writer(fh)
         writer.writerow(header)
         writer.writerows(rows)
+
+    write_atomic(path, write, newline="", encoding="utf-8")
 
 
 def scrollable(widget, width: int | None = None) -> QScrollArea:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from visualdl.data import DATASETS
 from visualdl.labs.knn_jobs import K_MAX, regions_job
-from visualdl.labs.knn_plots import RegionPlot, scrollable
+from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
+from visualdl.labs.knn_plots import ClassLegend, RegionPlot, scrollable
 from visualdl.ui.export import install_export_menu
 
 TOY_SETS = [name for name, d in DATASETS.items() if d["kind"] == "points"]
@@ -57,16 +57,14 @@ class KnnRegionsPage(QWidget):
     def _build(self) -> None:
         data_box = QGroupBox("Data")
         form = QFormLayout(data_box)
-        self.set_combo = QComboBox()
-        for name in TOY_SETS:
-            self.set_combo.addItem(DATASETS[name]["title"], name)
+        self.set_combo = combo([(name, DATASETS[name]["title"]) for name in TOY_SETS])
         self.set_combo.setCurrentIndex(TOY_SETS.index("spiral") if "spiral" in TOY_SETS else 0)
-        self.classes_spin = QSpinBox(minimum=2, maximum=10, value=3)
-        self.points_spin = QSpinBox(minimum=10, maximum=5000, value=300, singleStep=50)
-        self.noise_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=3.0, singleStep=0.05, value=0.2)
-        self.seed_spin = QSpinBox(minimum=0, maximum=99999, value=0)
-        self.val_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=0.6, singleStep=0.05, value=0.2)
-        self.test_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=0.6, singleStep=0.05, value=0.2)
+        self.classes_spin = spin(2, 10, 3)
+        self.points_spin = spin(10, 5000, 300, step=50)
+        self.noise_spin = spin(0.0, 3.0, 0.2, decimals=2, step=0.05)
+        self.seed_spin = spin(0, 99999, 0)
+        self.val_spin = spin(0.0, 0.6, 0.2, decimals=2, step=0.05)
+        self.test_spin = spin(0.0, 0.6, 0.2, decimals=2, step=0.05)
         self.generate_button = QPushButton("Generate")
         form.addRow("Set", self.set_combo)
         form.addRow("Classes", self.classes_spin)
@@ -80,19 +78,17 @@ class KnnRegionsPage(QWidget):
         knn_box = QGroupBox("k nearest neighbours")
         kform = QFormLayout(knn_box)
         self.k_slider = QSlider(Qt.Orientation.Horizontal, minimum=1, maximum=K_MAX, value=1)
-        self.k_spin = QSpinBox(minimum=1, maximum=K_MAX, value=1)
+        self.k_spin = spin(1, K_MAX, 1, keyboard_tracking=True)
         krow = QHBoxLayout()
         krow.addWidget(self.k_slider, 1)
         krow.addWidget(self.k_spin)
-        self.metric_combo = QComboBox()
-        self.metric_combo.addItem("L2 (Euclidean)", "l2")
-        self.metric_combo.addItem("L1 (Manhattan)", "l1")
+        self.metric_combo = combo([("l2", "L2 (Euclidean)"), ("l1", "L1 (Manhattan)")])
         kform.addRow("k", krow)
         kform.addRow("Distance", self.metric_combo)
 
         click_box = QGroupBox("Edit points")
         cform = QFormLayout(click_box)
-        self.click_class = QComboBox()
+        self.click_class = combo([])
         cform.addRow("Click adds class", self.click_class)
         cform.addRow(QLabel("Shift+click removes the nearest\ntraining point."))
 
@@ -117,6 +113,7 @@ class KnnRegionsPage(QWidget):
         self.legend = QLabel("Filled dots: training points · hollow squares: validation points · "
                              "grey hatched cells: tied vote (colour settled by the tie rule: smallest class)")
         self.legend.setWordWrap(True)
+        self.class_legend = ClassLegend()
         plots = QHBoxLayout()
         for plot, label in ((self.knn_plot, self.knn_acc), (self.linear_plot, self.linear_acc)):
             col = QVBoxLayout()
@@ -125,6 +122,7 @@ class KnnRegionsPage(QWidget):
             plots.addLayout(col, 1)
         right = QVBoxLayout()
         right.addLayout(plots, 1)
+        right.addWidget(self.class_legend)
         right.addWidget(self.legend)
 
         layout = QHBoxLayout(self)
@@ -132,6 +130,7 @@ class KnnRegionsPage(QWidget):
         layout.addWidget(scrollable(side_widget, 286))
         layout.addLayout(right, 1)
 
+        guard_wheel_in(side_widget)  # the k slider too: the wheel scrolls the panel unless it has focus
         self.generate_button.clicked.connect(self.generate)
         self.k_slider.valueChanged.connect(self.k_spin.setValue)
         self.k_spin.valueChanged.connect(self.k_slider.setValue)
@@ -177,6 +176,7 @@ class KnnRegionsPage(QWidget):
         self.click_class.clear()
         for c in range(data.num_classes):
             self.click_class.addItem(f"class {c}", c)
+        self.class_legend.set_classes([f"class {c}" for c in range(data.num_classes)])
         self._bounds = None  # re-fit the view to the new points
         self._draw_points()
         self.data_changed.emit(data)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Slot
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
-                               QHeaderView, QLabel, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+                               QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from visualdl.data import DATASETS
 from visualdl.engine.linear2d import aim_class
-from visualdl.labs.knn_plots import RegionPlot, class_color, scrollable, write_csv
+from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
+from visualdl.labs.knn_plots import ClassLegend, RegionPlot, class_color, scrollable, write_csv
 from visualdl.labs.linear_jobs import linear2d_job
 from visualdl.ui.export import install_export_menu
 
@@ -107,12 +108,10 @@ class Linear2DPage(QWidget):
     def _build(self) -> None:
         data_box = QGroupBox("Data (3 classes)")
         dform = QFormLayout(data_box)
-        self.set_combo = QComboBox()
-        for name in TOY_SETS:
-            self.set_combo.addItem(DATASETS[name]["title"], name)
+        self.set_combo = combo([(name, DATASETS[name]["title"]) for name in TOY_SETS])
         self.set_combo.setCurrentIndex(TOY_SETS.index("blobs") if "blobs" in TOY_SETS else 0)
-        self.points_spin = QSpinBox(minimum=6, maximum=600, value=60, singleStep=10)
-        self.seed_spin = QSpinBox(minimum=0, maximum=99999, value=0)
+        self.points_spin = spin(6, 600, 60, step=10)
+        self.seed_spin = spin(0, 99999, 0)
         self.generate_button = QPushButton("Generate")
         dform.addRow("Set", self.set_combo)
         dform.addRow("Points", self.points_spin)
@@ -121,11 +120,9 @@ class Linear2DPage(QWidget):
 
         train_box = QGroupBox("Loss and optimization")
         tform = QFormLayout(train_box)
-        self.loss_combo = QComboBox()
-        self.loss_combo.addItem("Multiclass SVM (hinge)", "svm")
-        self.loss_combo.addItem("Softmax (cross-entropy)", "softmax")
-        self.lr_spin = QDoubleSpinBox(decimals=4, minimum=0.0001, maximum=10.0, singleStep=0.01, value=0.1)
-        self.reg_spin = QDoubleSpinBox(decimals=4, minimum=0.0, maximum=10.0, singleStep=0.01, value=0.01)
+        self.loss_combo = combo([("svm", "Multiclass SVM (hinge)"), ("softmax", "Softmax (cross-entropy)")])
+        self.lr_spin = spin(0.0001, 10.0, 0.1, decimals=4, step=0.01, keyboard_tracking=True)
+        self.reg_spin = spin(0.0, 10.0, 0.01, decimals=4, step=0.01, keyboard_tracking=True)
         self.step_button = QPushButton("Step")
         self.run_button = QPushButton("Run")
         self.run_button.setCheckable(True)
@@ -153,14 +150,13 @@ class Linear2DPage(QWidget):
             grid.addWidget(name, 1 + 2 * c, 0)
             spins, grads = [], []
             for j in range(3):
-                spin = QDoubleSpinBox(decimals=3, minimum=-100.0, maximum=100.0, singleStep=0.1)
-                spin.setKeyboardTracking(False)
-                spin.valueChanged.connect(self._on_param_edit)
+                box = spin(-100.0, 100.0, 0.0, decimals=3, step=0.1)
+                box.valueChanged.connect(self._on_param_edit)
                 grad = QLabel("")
                 grad.setStyleSheet("color: grey;")
-                grid.addWidget(spin, 1 + 2 * c, 1 + j)
+                grid.addWidget(box, 1 + 2 * c, 1 + j)
                 grid.addWidget(grad, 2 + 2 * c, 1 + j, Qt.AlignmentFlag.AlignCenter)
-                spins.append(spin)
+                spins.append(box)
                 grads.append(grad)
             self.param_spins.append(spins)
             self.grad_labels.append(grads)
@@ -201,14 +197,18 @@ class Linear2DPage(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(20)
         install_export_menu(self.table, "point scores")
 
+        self.class_legend = ClassLegend()
+        self.class_legend.set_classes([f"class {c}" for c in range(NUM_CLASSES)])
         right = QVBoxLayout()
         right.addWidget(self.plot, 3)
+        right.addWidget(self.class_legend)
         right.addWidget(self.table, 2)
         layout = QHBoxLayout(self)
         side_widget.setFixedWidth(360)  # long set names are elided, not allowed to widen the panel
         layout.addWidget(scrollable(side_widget, 376))
         layout.addLayout(right, 1)
 
+        guard_wheel_in(side_widget)
         self.generate_button.clicked.connect(self.generate)
         self.loss_combo.currentIndexChanged.connect(self._on_loss_change)
         self.lr_spin.valueChanged.connect(self._on_lr_change)

@@ -7,18 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from visualdl.engine import worked_examples as we
+from visualdl.labs.common.widgets import combo, spin
 from visualdl.labs.knn_plots import rgb_pixmap, scrollable, write_csv
 from visualdl.ui.export import install_export_menu
-
-
-def _spin(value: float, lo=-1000.0, hi=1000.0, step=0.1, decimals=2) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox(minimum=lo, maximum=hi, singleStep=step, decimals=decimals)
-    spin.setValue(value)
-    return spin
 
 
 def _num(v: float) -> str:
@@ -31,6 +26,28 @@ def _factor(v: float) -> str:
     """A number inside a product: negatives in parentheses."""
     text = _num(v)
     return f"({text})" if text.startswith("-") else text
+
+
+def _loss_number(v: float) -> str:
+    """A loss as shown: 4 decimals, exactly '0' for zero (never '-0.0000'), '∞' for infinity."""
+    if v == float("inf"):
+        return "∞"
+    return "0" if v == 0 else f"{v:.4f}"
+
+
+def softmax_loss_text(sm: dict) -> str:
+    """'−ln(p) = L' for the softmax calculator, honest at both ends: p = 1 gives 0; a p that
+    underflows to 0 is written through its log (the loss stays finite: the stable log-softmax)."""
+    y = sm["y"]
+    p, log_p = float(sm["probs"][y]), float(sm["log_probs"][y])
+    loss = f"<b>{_loss_number(sm['loss'])}</b>"
+    if p == 1.0 and sm["loss"] == 0:
+        return f"−ln(1) = {loss}"
+    if p == 0.0:
+        if not np.isfinite(log_p):
+            return f"−ln(0) = {loss}"
+        return f"−ln(e^{log_p:.4f}) = {loss}   (p is too small for a float: it prints as 0)"
+    return f"−ln({p:.4g}) = {loss}"
 
 
 class PixelExampleBox(QGroupBox):
@@ -47,12 +64,12 @@ class PixelExampleBox(QGroupBox):
             grid.addWidget(QLabel(name), 1 + c, 0)
             row = []
             for d in range(4):
-                spin = _spin(we.PIXEL_EXAMPLE_W[c, d], -100, 100, 0.05, 2)
-                spin.valueChanged.connect(self._on_edit)
-                grid.addWidget(spin, 1 + c, 1 + d)
-                row.append(spin)
+                box = spin(-100, 100, float(we.PIXEL_EXAMPLE_W[c, d]), decimals=2, step=0.05, keyboard_tracking=True)
+                box.valueChanged.connect(self._on_edit)
+                grid.addWidget(box, 1 + c, 1 + d)
+                row.append(box)
             self.w_spins.append(row)
-            b = _spin(we.PIXEL_EXAMPLE_B[c], -1000, 1000, 0.1, 2)
+            b = spin(-1000, 1000, float(we.PIXEL_EXAMPLE_B[c]), decimals=2, step=0.1, keyboard_tracking=True)
             b.valueChanged.connect(self._on_edit)
             grid.addWidget(b, 1 + c, 5)
             self.b_spins.append(b)
@@ -63,10 +80,10 @@ class PixelExampleBox(QGroupBox):
         grid.addWidget(QLabel("x (pixels)"), 4, 0)
         self.x_spins = []
         for d in range(4):
-            spin = _spin(we.PIXEL_EXAMPLE_X[d], 0, 255, 1, 0)
-            spin.valueChanged.connect(self._on_edit)
-            grid.addWidget(spin, 4, 1 + d)
-            self.x_spins.append(spin)
+            box = spin(0, 255, float(we.PIXEL_EXAMPLE_X[d]), decimals=0, step=1, keyboard_tracking=True)
+            box.valueChanged.connect(self._on_edit)
+            grid.addWidget(box, 4, 1 + d)
+            self.x_spins.append(box)
         self.pixels = QLabel()
         grid.addWidget(self.pixels, 1, 7, 4, 1)
         for c in range(3):
@@ -114,17 +131,16 @@ class LossCalculatorBox(QGroupBox):
         self.score_spins = []
         for c, name in enumerate(we.LOSS_EXAMPLE_CLASSES):
             row.addWidget(QLabel(f"{name} score"))
-            spin = _spin(we.LOSS_EXAMPLE_SCORES[0, c], -1000, 1000, 0.1, 2)
-            spin.valueChanged.connect(self._on_edit)
-            row.addWidget(spin)
-            self.score_spins.append(spin)
+            box = spin(-1000, 1000, float(we.LOSS_EXAMPLE_SCORES[0, c]), decimals=2, step=0.1, keyboard_tracking=True)
+            box.valueChanged.connect(self._on_edit)
+            row.addWidget(box)
+            self.score_spins.append(box)
         row.addWidget(QLabel("true class"))
-        self.true_combo = QComboBox()
-        self.true_combo.addItems(we.LOSS_EXAMPLE_CLASSES)
+        self.true_combo = combo(list(enumerate(we.LOSS_EXAMPLE_CLASSES)))
         self.true_combo.currentIndexChanged.connect(self._on_edit)
         row.addWidget(self.true_combo)
         row.addWidget(QLabel("SVM margin Δ"))
-        self.margin_spin = _spin(1.0, 0, 100, 0.5, 2)
+        self.margin_spin = spin(0, 100, 1.0, decimals=2, step=0.5, keyboard_tracking=True)
         self.margin_spin.valueChanged.connect(self._on_edit)
         row.addWidget(self.margin_spin)
         row.addStretch(1)
@@ -180,7 +196,7 @@ class LossCalculatorBox(QGroupBox):
             self._set(self.svm_table, c, 0, label)
             self._set(self.svm_table, c, 1, _num(sv["scores"][c]))
             self._set(self.svm_table, c, 2, "— (true class)" if c == y else _num(sv["margins"][c]))
-        self.softmax_loss.setText(f"L = −ln({sm['probs'][y]:.4g}) = <b>{sm['loss']:.4f}</b>" +
+        self.softmax_loss.setText(f"L = {softmax_loss_text(sm)}" +
                                   ("   (exp overflowed: scores shifted by their max, same probabilities)"
                                    if overflow else ""))
         terms = [f"max(0, {_num(scores[j])} − {_factor(scores[y])} + {_num(self.margin_spin.value())})"

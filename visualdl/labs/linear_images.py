@@ -9,24 +9,76 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Slot
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from visualdl.labs.common.palette import class_hex
+from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.image_source import image_source_combo, start_image_load
-from visualdl.labs.knn_plots import class_color, rgb_pixmap, write_csv
+from visualdl.labs.knn_plots import ClassLegend, accuracy_axis, class_color, legend_html, plain_axis, rgb_pixmap, write_csv
 from visualdl.labs.linear_jobs import linear_image_config, linear_images_job, merge_image_snapshots
 from visualdl.ui.export import install_export_menu
 
 
-class TemplatesView(pg.GraphicsLayoutWidget):
-    """The 10 weight templates; CSV: the weight matrix, one row per class (bias first)."""
+TEMPLATE_SCALE = 2  # a 32x32 template drawn 64x64, so the ten and the score chart fit 1280x800
+
+
+class TemplatesView(QWidget):
+    """The 10 weight templates on a 2 x 5 grid, each over its caption in the class colour.
+
+    Widgets, not graphics text: a caption wraps inside its own cell and cannot overlap its
+    neighbour's. PNG/SVG export draw the widget; CSV: the weight matrix, one row per class (bias first).
+    """
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.W = None
         self.b = None
         self.class_names: list[str] = []
+        self.images: list = [None] * 10  # the (32, 32, 3) uint8 templates shown
+        grid = QGridLayout(self)
+        grid.setContentsMargins(4, 4, 4, 4)
+        grid.setHorizontalSpacing(6)
+        self.pictures, self.caption_labels = [], []
+        for c in range(10):
+            picture = QLabel()
+            picture.setFixedSize(32 * TEMPLATE_SCALE, 32 * TEMPLATE_SCALE)
+            picture.setStyleSheet("background: #eeeeee;")
+            caption = QLabel(f"class {c}")
+            caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            caption.setWordWrap(True)
+            cell = QVBoxLayout()
+            cell.setSpacing(1)
+            cell.addWidget(picture, 0, Qt.AlignmentFlag.AlignHCenter)
+            cell.addWidget(caption, 0, Qt.AlignmentFlag.AlignHCenter)
+            grid.addLayout(cell, c // 5, c % 5)
+            self.pictures.append(picture)
+            self.caption_labels.append(caption)
+        grid.setRowStretch(2, 1)  # the two rows stay together at the top
+
+    def set_captions(self, names) -> None:
+        """Class names under the templates, in their class colour; wide enough for the longest word."""
+        self.class_names = list(names)
+        font = QFont(self.caption_labels[0].font())
+        font.setBold(True)
+        metrics = QFontMetrics(font)
+        words = [w for name in self.class_names for w in str(name).split()]
+        width = max([32 * TEMPLATE_SCALE + 8] + [metrics.horizontalAdvance(w) + 6 for w in words])
+        for c, caption in enumerate(self.caption_labels):
+            caption.setText(names[c] if c < len(names) else "")
+            caption.setStyleSheet(f"color: {class_hex(c)}; font-weight: bold;")
+            caption.setFixedWidth(width)
+
+    def captions(self) -> list[str]:
+        return [label.text() for label in self.caption_labels]
+
+    def set_templates(self, templates) -> None:
+        """templates: (C, 32, 32, 3) uint8."""
+        for c, picture in enumerate(self.pictures):
+            if c < len(templates):
+                self.images[c] = templates[c]
+                picture.setPixmap(rgb_pixmap(templates[c], TEMPLATE_SCALE))
 
     def export_csv(self, path) -> None:
         if self.W is None:
@@ -55,16 +107,13 @@ class LinearImagesPage(QWidget):
         box = QGroupBox("Train a linear classifier on images")
         form = QFormLayout(box)
         self.source_combo = image_source_combo()
-        self.train_spin = QSpinBox(minimum=500, maximum=49000, value=10000, singleStep=1000)
-        self.loss_combo = QComboBox()
-        self.loss_combo.addItem("Softmax", "softmax")
-        self.loss_combo.addItem("Multiclass SVM", "svm")
-        self.lr_spin = QDoubleSpinBox(decimals=7, minimum=1e-7, maximum=1.0, singleStep=1e-7)
-        self.lr_spin.setValue(1e-6)  # after setDecimals, or the value is rounded away
-        self.reg_spin = QDoubleSpinBox(decimals=1, minimum=0.0, maximum=1e5, singleStep=100)
-        self.reg_spin.setValue(1e4)  # strong enough for smooth templates (CIFAR-10: ~36% val in 10 epochs)
-        self.batch_spin = QSpinBox(minimum=1, maximum=2000, value=200)
-        self.epochs_spin = QSpinBox(minimum=1, maximum=100, value=10)
+        self.train_spin = spin(500, 49000, 10000, step=1000)
+        self.loss_combo = combo([("softmax", "Softmax"), ("svm", "Multiclass SVM")])
+        self.lr_spin = spin(1e-7, 1.0, 1e-6, decimals=7, step=1e-7)
+        # strong enough for smooth templates (CIFAR-10: ~36% val in 10 epochs)
+        self.reg_spin = spin(0.0, 1e5, 1e4, decimals=1, step=100)
+        self.batch_spin = spin(1, 2000, 200)
+        self.epochs_spin = spin(1, 100, 10)
         self.train_button = QPushButton("Train")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
@@ -84,10 +133,13 @@ class LinearImagesPage(QWidget):
 
         pick = QGroupBox("One validation image")
         pform = QFormLayout(pick)
-        self.image_spin = QSpinBox(minimum=0, maximum=0)
+        self.image_spin = spin(0, 0, 0)
         self.image_label = QLabel()
+        self.image_caption = QLabel("")
+        self.image_caption.setWordWrap(True)
         pform.addRow("Image #", self.image_spin)
         pform.addRow(self.image_label)
+        pform.addRow(self.image_caption)
 
         side = QVBoxLayout()
         side.addWidget(box)
@@ -100,35 +152,32 @@ class LinearImagesPage(QWidget):
 
         self.loss_plot = pg.PlotWidget(title="Loss per iteration")
         self.loss_plot.setLabel("bottom", "iteration")
+        plain_axis(self.loss_plot)
         self.loss_curve = self.loss_plot.plot(pen=pg.mkPen((31, 119, 180), width=1.5), name="loss")
-        self.acc_plot = pg.PlotWidget(title="Accuracy per epoch")
+        # the legend lives in the title: exported with the plot, never over the curves
+        self.acc_plot = pg.PlotWidget(title="Accuracy per epoch<br><span style='font-size:9pt'>" + legend_html(
+            [("train", "#1f77b4", "●"), ("validation", "#ff7f0e", "■")]) + "</span>")
         self.acc_plot.setLabel("bottom", "epoch")
-        self.acc_plot.addLegend(offset=(-10, 10))
+        accuracy_axis(self.acc_plot)
         self.train_acc_curve = self.acc_plot.plot(pen=pg.mkPen((31, 119, 180), width=2), symbol="o", symbolSize=6,
                                                   name="train")
-        self.val_acc_curve = self.acc_plot.plot(pen=pg.mkPen((255, 127, 14), width=2), symbol="s", symbolSize=6,
+        self.val_acc_curve = self.acc_plot.plot(pen=pg.mkPen((255, 127, 14), width=2, style=Qt.PenStyle.DashLine),
+                                                symbol="s", symbolSize=6, symbolBrush=(255, 127, 14),
                                                 name="validation")
-        self.scores_plot = pg.PlotWidget(title="Class scores of the chosen image")
-        self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, brushes=[
+        # horizontal bars: every class's full name fits on the left axis at any width
+        self.scores_plot = pg.PlotWidget()
+        self.scores_plot.setTitle("Class scores", size="10pt")
+        self.scores_plot.setLabel("bottom", "score")
+        plain_axis(self.scores_plot, "bottom")
+        self.scores_plot.getViewBox().invertY(True)  # class 0 at the top, as the templates read
+        self.scores_plot.setMouseEnabled(x=False, y=False)
+        self.bars = pg.BarGraphItem(x0=0, y=np.arange(10), height=0.7, width=np.zeros(10), brushes=[
             pg.mkBrush(*class_color(c)) for c in range(10)])
         self.scores_plot.addItem(self.bars)
+        self.scores_plot.setYRange(-0.6, 9.6, padding=0)
+        self._set_score_ticks([f"class {c}" for c in range(10)])
         self.templates_view = TemplatesView()
-        # one view holding all ten 32x32 templates on a 5 x 2 grid, each under its class name
-        self.template_box = self.templates_view.addViewBox(lockAspect=True, enableMouse=False)
-        self.template_box.invertY(True)  # image row 0 at the top, as pictures are shown
-        self.template_items: list[pg.ImageItem] = []
-        self.template_labels: list[pg.TextItem] = []
-        for c in range(10):
-            x, y = 40 * (c % 5), 46 * (c // 5)
-            img = pg.ImageItem(axisOrder="row-major")
-            img.cell = (x, y + 12)  # where setRect places it once it has an image
-            label = pg.TextItem(f"class {c}", color="k", anchor=(0.5, 0.5))
-            label.setPos(x + 16, y + 5)
-            self.template_box.addItem(img)
-            self.template_box.addItem(label)
-            self.template_items.append(img)
-            self.template_labels.append(label)
-        self.template_box.setRange(xRange=(-2, 196), yRange=(-2, 92), padding=0)
+        self.templates_view.set_captions([f"class {c}" for c in range(10)])
         for widget, name in ((self.loss_plot, "linear loss"), (self.acc_plot, "linear accuracy"),
                              (self.scores_plot, "class scores"), (self.templates_view, "weight templates")):
             install_export_menu(widget, name)
@@ -138,13 +187,14 @@ class LinearImagesPage(QWidget):
         top.addWidget(self.loss_plot)
         top.addWidget(self.acc_plot)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.templates_view, 3)
-        bottom.addWidget(self.scores_plot, 2)
+        bottom.addWidget(self.templates_view, 0)
+        bottom.addWidget(self.scores_plot, 1)
         plots.addLayout(top, 1)
         plots.addLayout(bottom, 1)
         layout = QHBoxLayout(self)
         layout.addWidget(side_widget)
         layout.addLayout(plots, 1)
+        guard_wheel_in(side_widget)
 
         self.train_button.clicked.connect(self.train)
         self.stop_button.clicked.connect(self.stop)
@@ -177,10 +227,8 @@ class LinearImagesPage(QWidget):
         self.image_spin.blockSignals(True)
         self.image_spin.setMaximum(len(data.y_val) - 1)
         self.image_spin.blockSignals(False)
-        for c, label in enumerate(self.template_labels):
-            label.setText(data.class_names[c] if c < data.num_classes else "", color="k")
-        axis = self.scores_plot.getAxis("bottom")
-        axis.setTicks([[(c, name[:5]) for c, name in enumerate(data.class_names)]])
+        self.templates_view.set_captions(data.class_names)
+        self._set_score_ticks(data.class_names)
         config = linear_image_config(self.loss_combo.currentData(), self.lr_spin.value(), self.reg_spin.value(),
                                      self.batch_spin.value())
         self.job = self.ctx.runner.submit(linear_images_job, data, config, self.image_spin.value(),
@@ -190,6 +238,13 @@ class LinearImagesPage(QWidget):
         self.job.errored.connect(self._on_error)
         self.stop_button.setEnabled(True)
         self.status_label.setText(f"Training on {len(data.y_train)} {data.name} images…")
+
+    def _set_score_ticks(self, names) -> None:
+        self.scores_plot.getAxis("left").setTicks([[(c, name) for c, name in enumerate(names)]])
+
+    def class_scores(self):
+        """The class scores the bar chart shows (C,), or None before the first snapshot."""
+        return None if self.snap is None else np.asarray(self.bars.opts["width"], dtype=np.float64)
 
     @Slot()
     def stop(self) -> None:
@@ -224,17 +279,16 @@ class LinearImagesPage(QWidget):
             self.val_acc_curve.setData(ep, [r["val_acc"] for r in self.epoch_rows])
         self.templates_view.W, self.templates_view.b = snap["W"], snap["b"]
         self.templates_view.class_names = self.data.class_names
-        for img_item, template in zip(self.template_items, snap["templates"]):
-            img_item.setImage(template, autoLevels=False, levels=(0, 255))
-            img_item.setRect(*img_item.cell, 32, 32)
-        self.bars.setOpts(height=snap["image_scores"])
+        self.templates_view.set_templates(snap["templates"])
+        self.bars.setOpts(width=snap["image_scores"])
         d = self.data
         i = snap["image_index"]
         pred = int(np.argmax(snap["image_scores"]))
         self.image_label.setPixmap(rgb_pixmap(d.X_val[i], 4))
         self.image_label.setToolTip(d.class_names[int(d.y_val[i])])
-        self.scores_plot.setTitle(f"Scores of image #{i}: true {d.class_names[int(d.y_val[i])]}, "
-                                  f"highest {d.class_names[pred]}", size="9pt")
+        self.image_caption.setText(f"true class: {d.class_names[int(d.y_val[i])]}\n"
+                                   f"highest score: {d.class_names[pred]}")
+        self.scores_plot.setTitle(f"Class scores of image #{i}", size="10pt")
         last = self.epoch_rows[-1] if self.epoch_rows else None
         text = f"iteration {snap['iteration']} · epoch {snap['epoch']:.2f}"
         if self.losses:
@@ -245,6 +299,8 @@ class LinearImagesPage(QWidget):
             text += f"\nStopped: {snap['stopped']}"
         elif not snap["training"]:
             text += "\nDone. Pick other images to see their scores."
+        if not snap["training"]:  # nothing left to stop (the job stays on to answer image questions)
+            self.stop_button.setEnabled(False)
         self.status_label.setText(text)
 
     @Slot(str)

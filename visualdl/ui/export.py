@@ -21,7 +21,7 @@ import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401 - registers pg.exporters
 from PySide6.QtCore import QObject, QPoint, QRectF, QSize, Qt, Slot
-from PySide6.QtGui import QAction, QPainter
+from PySide6.QtGui import QAction, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QGraphicsScene, QGraphicsView, QMenu, QWidget
 
@@ -69,21 +69,45 @@ def _svg_is_valid(path: Path) -> bool:
 
 
 # --------------------------------------------------------------------------- PNG
-def export_png(target, path, width: int | None = None) -> Path:
-    """Write ``target`` as a PNG image; returns the path."""
+PNG_SCALE = 2.0  # exported pictures are twice their size on screen: sharp on a slide or a projector
+
+
+def png_size(target, width: int | None = None, scale: float = PNG_SCALE) -> tuple[int, int]:
+    """(width, height) in pixels of the PNG export_png writes for target.
+
+    width: the image width in pixels (the height follows the aspect ratio); else the size on
+    screen times scale."""
+    item = _graphics_item(target)
+    if item is not None and item.scene() is not None:
+        rect = item.sceneBoundingRect()
+    elif isinstance(target, QGraphicsScene):
+        rect = target.itemsBoundingRect()
+    elif isinstance(target, QWidget):
+        rect = QRectF(0, 0, target.width(), target.height())
+    else:
+        raise ExportError(f"Cannot export {type(target).__name__} as PNG")
+    w, h = max(rect.width(), 1.0), max(rect.height(), 1.0)
+    factor = (float(width) / w) if width else float(scale)
+    if not factor > 0:
+        raise ExportError(f"Invalid PNG size: width {width!r}, scale {scale!r} (need a positive number)")
+    return max(1, round(w * factor)), max(1, round(h * factor))
+
+
+def export_png(target, path, width: int | None = None, scale: float = PNG_SCALE) -> Path:
+    """Write ``target`` as a PNG image ``width`` pixels wide (default: ``scale`` x its size on screen)."""
     path = Path(path)
+    size = png_size(target, width, scale)
     tmp = _atomic_target(path)
     try:
         item = _graphics_item(target)
         if item is not None and item.scene() is not None:
             exporter = pg.exporters.ImageExporter(item)
-            if width:
-                exporter.parameters()["width"] = int(width)
+            exporter.parameters()["width"] = size[0]
             exporter.export(str(tmp))
         elif isinstance(target, QGraphicsScene):
-            _render_scene_png(target, tmp)
+            _render_scene_png(target, tmp, size)
         elif isinstance(target, QWidget):
-            if not target.grab().save(str(tmp), "PNG"):
+            if not _render_widget_png(target, tmp, size):
                 raise ExportError(f"Could not write PNG {path}")
         else:
             raise ExportError(f"Cannot export {type(target).__name__} as PNG")
@@ -95,16 +119,27 @@ def export_png(target, path, width: int | None = None) -> Path:
     return path
 
 
-def _render_scene_png(scene: QGraphicsScene, path: Path) -> None:
-    from PySide6.QtGui import QImage
-
+def _render_scene_png(scene: QGraphicsScene, path: Path, size: tuple[int, int]) -> None:
     rect = scene.itemsBoundingRect()
-    image = QImage(max(1, int(rect.width())), max(1, int(rect.height())), QImage.Format.Format_ARGB32)
+    image = QImage(size[0], size[1], QImage.Format.Format_ARGB32)
     image.fill(Qt.GlobalColor.white)
     painter = QPainter(image)
+    painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
     scene.render(painter, QRectF(image.rect()), rect)
     painter.end()
     image.save(str(path), "PNG")
+
+
+def _render_widget_png(widget: QWidget, path: Path, size: tuple[int, int]) -> bool:
+    """Draw the widget as on screen, scaled to size (vector text and lines stay sharp)."""
+    image = QImage(size[0], size[1], QImage.Format.Format_ARGB32)
+    image.fill(Qt.GlobalColor.white)
+    painter = QPainter(image)
+    painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+    painter.scale(size[0] / max(widget.width(), 1), size[1] / max(widget.height(), 1))
+    widget.render(painter, QPoint(0, 0))
+    painter.end()
+    return image.save(str(path), "PNG")
 
 
 # --------------------------------------------------------------------------- SVG

@@ -258,8 +258,24 @@ class MainWindow(QMainWindow):
         if path:
             self.use_cifar(path)
 
-    def use_cifar(self, path: str) -> None:
-        """Remember the CIFAR-10 location; labs listening to ``cifar_path_changed`` switch to it."""
+    def use_cifar(self, path: str) -> Job:
+        """Open CIFAR-10 at ``path``: load it on the worker (progress bar), and only if that works
+        remember it (labs listening to ``cifar_path_changed`` switch to it). A file that is not
+        CIFAR-10 is said in a dialog here, where the user acted, and never remembered."""
+        job = self.ctx.runner.submit(_check_cifar_job, str(path), title="open-cifar10")
+        job.finished.connect(self._on_cifar_checked)
+        job.errored.connect(self.show_error)
+        self.ctx.track(job, "Opening CIFAR-10")
+        return job
+
+    @Slot(object)
+    def _on_cifar_checked(self, result) -> None:
+        if result is None:  # cancelled: keep the old choice
+            return
+        path, problem = result
+        if problem:
+            self.show_error(f"Could not open CIFAR-10: {problem}")
+            return
         self.ctx.set_cifar_path(path)
         self.ctx.status(f"CIFAR-10: {path}")
 
@@ -533,6 +549,23 @@ class _RunKeys(QObject):
         if kind == QEvent.Type.KeyPress and not (event.isAutoRepeat() and event.key() == Qt.Key.Key_Space):
             action.trigger()
         return True
+
+
+def _check_cifar_job(ctl, path: str):
+    """Worker-thread job: load CIFAR-10 from ``path`` (kept in the data cache for the labs).
+
+    Returns (path, None) when it loads, (path, message) when it is not CIFAR-10: an expected
+    answer, not a crash, so no traceback. None when cancelled."""
+    from visualdl.data import Cancelled, DataError
+    from visualdl.data.cifar10 import load_cifar10_cached
+
+    try:
+        load_cifar10_cached(path, progress=ctl.report_progress, cancel=ctl.cancel_event)
+    except Cancelled:
+        return None
+    except (DataError, OSError) as exc:
+        return path, str(exc)
+    return path, None
 
 
 def _download_job(ctl, folder: str, **options):
