@@ -1,0 +1,16 @@
+"""The network engine: layers with forward/backward, and everything needed to train them.
+
+    layers.py          Linear, Conv2D, pooling, activations, BatchNorm, Dropout, Sequential
+    init.py            weight initializers
+    losses.py          softmax (cross-entropy) and SVM (hinge) losses: THE copy of each formula,
+                       batch mean with gradient and per-example values; LOSSES by name
+    regularization.py  L2 / L1 / elastic penalties and max-norm: THE regularization code path
+    optim.py           SGD, Momentum, AdaGrad, RMSProp, Adam
+    models.py          JSON-able model configs, presets and build_model
+    trainer.py         the step-wise Trainer (one step() = one minibatch update)
+    augment.py         flips and shifts of image batches
+    serialize.py       checkpoints (weights .npz + config .json)
+    metrics.py         smoothing of noisy curves
+    gradcheck.py       numerical gradients and relative errors
+    _parallel.py       one thread pool for the heavy matrix work
+"""
