@@ -31,6 +31,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from visualdl.engine.nn import losses as _losses
+
 PRESETS = {
     "linear": {"title": "Linear classifier", "kind": "mlp", "hidden": [], "filters": [], "kernel_size": 3},
     "two_layer": {"title": "Two-layer net", "kind": "mlp", "hidden": [100], "filters": [], "kernel_size": 3},
@@ -45,7 +47,7 @@ PRESETS = {
 }
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "sigmoid", "tanh")
 INITS = ("kaiming", "xavier", "gaussian", "zeros")
-LOSSES = ("softmax", "svm")
+LOSSES = tuple(_losses.LOSSES)  # the names, in the order the forms list them
 REG_KINDS = ("none", "l1", "l2", "elastic")
 OPTIMIZER_NAMES = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 PREPROCESS_KINDS = ("none", "mean_image", "channel")

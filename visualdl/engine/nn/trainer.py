@@ -122,7 +122,7 @@ class Trainer:
     # ------------------------------------------------------------------ set-up
     def reset(self) -> None:
         """Start over: same seed -> same initial weights, shuffles and augmentations; history cleared."""
-        from visualdl.engine.nn.losses import softmax_loss, svm_loss
+        from visualdl.engine.nn.losses import loss_function
         from visualdl.engine.nn.optim import make_optimizer
 
         cfg = self.config
@@ -133,7 +133,7 @@ class Trainer:
         self._aug_rng = np.random.default_rng(aug_seq)
         n = len(self.data.X_train)
         self._train_eval_idx = np.sort(np.random.default_rng(eval_seq).permutation(n)[: self.train_eval_size])
-        self._loss_fn = softmax_loss if cfg["loss"] == "softmax" else svm_loss
+        self._loss_fn = loss_function(cfg["loss"])
         self.regularizer = _make_regularizer(cfg["reg"])
         hyper = {k: v for k, v in cfg["optim"].items() if k != "name"}
         self.optimizer = make_optimizer(cfg["optim"]["name"], **hyper)
