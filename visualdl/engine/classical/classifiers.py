@@ -12,6 +12,9 @@
     clf.scores(X) -> (N, C) = X W^T + b with W (C, D), b (C,);  clf.templates() -> (C, 32, 32, 3)
 
     cross_validate_k(X, y, ks, folds=5, metric="l2") -> per-fold accuracies for every k, mean, std, best_k
+    count_votes(neighbor_labels (M, K), num_classes, k=None) -> (M, C): THE kNN vote count
+    linear_loss_and_grads(X, W, b, y, loss, reg) -> scores, losses, dW, db: THE linear classifier maths
+    template_images(templates, channels_first=False) -> (C, H, W, 3) uint8, each class stretched
 
 Rules worth knowing (and tested):
 - Distance ties: among training points at the same distance, the smaller
@@ -40,6 +43,8 @@ import numpy as np
 
 from visualdl.data.errors import Cancelled
 from visualdl.engine.nn import _parallel
+from visualdl.engine.nn.losses import loss_function
+from visualdl.engine.nn.regularization import Regularizer
 
 METRICS = ("l1", "l2")
 
@@ -273,24 +278,35 @@ class KNearestNeighbor:
     def votes(self, Q, k: int | None = None, progress=None, cancel=None) -> np.ndarray:
         """Q: (M, ...) -> (M, C) int64: how many of the k nearest training examples have each class."""
         idx, _ = self.neighbors(Q, k, progress, cancel, exact=False)
-        return votes_from_labels(self.y_train[idx], self.num_classes)
+        return count_votes(self.y_train[idx], self.num_classes)
 
     def predict(self, Q, k: int | None = None, progress=None, cancel=None) -> np.ndarray:
         """Q: (M, ...) -> (M,) int64 majority class of the k nearest (ties: smallest class index)."""
         return self.votes(Q, k, progress, cancel).argmax(axis=1).astype(np.int64)
 
 
-def votes_from_labels(neighbor_labels: np.ndarray, num_classes: int) -> np.ndarray:
-    """(M, k) labels of the neighbours -> (M, num_classes) vote counts."""
+def count_votes(neighbor_labels, num_classes: int, k: int | None = None) -> np.ndarray:
+    """THE kNN vote count. neighbor_labels: (M, K) labels of each query's neighbours, nearest
+    first; k: count only the first k (default all K). Returns (M, num_classes) int64 counts.
+
+    One np.bincount over row-offset labels: a single pass whatever the number of classes.
+    """
+    neighbor_labels = np.asarray(neighbor_labels)
+    if neighbor_labels.ndim != 2:
+        raise ValueError(f"neighbor_labels must be (M, K), got shape {neighbor_labels.shape}")
+    if k is not None:
+        if not 1 <= k <= neighbor_labels.shape[1]:
+            raise ValueError(f"Invalid k: {k} (neighbours known: 1..{neighbor_labels.shape[1]})")
+        neighbor_labels = neighbor_labels[:, :k]
     M = len(neighbor_labels)
-    flat = neighbor_labels + num_classes * np.arange(M)[:, None]
+    if neighbor_labels.size and (neighbor_labels.min() < 0 or neighbor_labels.max() >= num_classes):
+        bad = neighbor_labels[(neighbor_labels < 0) | (neighbor_labels >= num_classes)][0]
+        raise ValueError(f"Invalid label {bad}: must be in [0, {num_classes})")
+    flat = neighbor_labels.astype(np.intp) + num_classes * np.arange(M, dtype=np.intp)[:, None]
     return np.bincount(flat.ravel(), minlength=M * num_classes).reshape(M, num_classes)
 
 
-def cumulative_votes(neighbor_labels: np.ndarray, num_classes: int) -> np.ndarray:
-    """(M, K) labels nearest first -> (M, K, C) counts: [:, k-1] are the votes of the k nearest."""
-    onehot = neighbor_labels[:, :, None] == np.arange(num_classes)
-    return np.cumsum(onehot, axis=1, dtype=np.int32)
+votes_from_labels = count_votes  # the older name
 
 
 def cross_validate_k(X, y, ks, folds: int = 5, metric: str = "l2", progress=None, cancel=None) -> dict:
@@ -298,7 +314,7 @@ def cross_validate_k(X, y, ks, folds: int = 5, metric: str = "l2", progress=None
 
     X: (N, ...); y: (N,); ks: list of k values. Each fold's distances are
     computed ONCE: the max(ks) nearest training examples of every validation
-    example are found, and each k only recounts the votes of its first k.
+    example are found, and each k only recounts the votes of its first k (count_votes).
     Returns a JSON-able dict:
         {"ks": [k...], "folds": F, "metric": metric,
          "accuracies": [[acc of fold f for k] for k in ks]  (len(ks) x F),
@@ -323,9 +339,9 @@ def cross_validate_k(X, y, ks, folds: int = 5, metric: str = "l2", progress=None
             progress(f, folds, f"fold {f + 1} of {folds}")
         knn = KNearestNeighbor(max(ks), metric).fit(X[tr], y[tr], num_classes)
         idx, _ = knn.neighbors(X[va], max(ks), cancel=cancel, exact=False)
-        cum = cumulative_votes(y[tr][idx], num_classes)
+        labels = y[tr][idx]
         for j, k in enumerate(ks):
-            acc[j, f] = np.mean(cum[:, k - 1].argmax(axis=1) == y[va])
+            acc[j, f] = np.mean(count_votes(labels, num_classes, k).argmax(axis=1) == y[va])
     if progress is not None:
         progress(folds, folds, "done")
     mean, std = acc.mean(axis=1), acc.std(axis=1)
@@ -348,8 +364,7 @@ class LinearClassifier:
 
     def __init__(self, num_classes: int, loss: str = "softmax", reg: float = 0.0, std: float = 1e-4,
                  seed: int = 0, dtype=np.float32):
-        if loss not in ("softmax", "svm"):
-            raise ValueError(f"Unknown loss: {loss!r} (choose 'softmax' or 'svm')")
+        loss_function(loss)  # names the valid losses when this one is unknown
         if not (np.isfinite(reg) and reg >= 0):
             raise ValueError(f"Invalid regularization strength: {reg}")
         if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
@@ -374,18 +389,11 @@ class LinearClassifier:
 
     def loss_and_grads(self, X, y):
         """X: (N, D), y: (N,) -> (loss, dW (C, D), db (C,)), loss = data loss + 0.5 * reg * |W|^2."""
-        from visualdl.engine.nn.losses import softmax_loss, svm_loss
-
         Xf = self._flat(X)
         if self.W is None:
             self._init(Xf.shape[1])
-        scores = Xf @ self.W.T + self.b
-        data_loss, dscores = (softmax_loss if self.loss == "softmax" else svm_loss)(scores, y)
-        dscores = dscores.astype(self.dtype, copy=False)
-        dW = dscores.T @ Xf + self.reg * self.W
-        db = dscores.sum(axis=0)
-        loss = float(data_loss) + 0.5 * self.reg * float(np.sum(self.W.astype(np.float64) ** 2))
-        return loss, dW, db
+        out = linear_loss_and_grads(Xf, self.W, self.b, y, self.loss, self.reg)
+        return out["loss"], out["dW"], out["db"]
 
     def train(self, X, y, lr: float = 1e-7, num_iters: int = 1500, batch_size: int = 200,
               optimizer: str = "sgd", X_val=None, y_val=None, seed: int = 0, progress=None, cancel=None,
@@ -455,9 +463,45 @@ class LinearClassifier:
         return self.W.reshape((self.num_classes, *shape)).copy()
 
     def template_images(self, shape=None) -> np.ndarray:
-        """templates rescaled, each class on its own, to 0..255 uint8 (full contrast per template;
-        the course's notebook instead scales all classes by one global min and max)."""
-        t = self.templates(shape).astype(np.float64)
-        lo = t.reshape(len(t), -1).min(axis=1).reshape((-1,) + (1,) * (t.ndim - 1))
-        hi = t.reshape(len(t), -1).max(axis=1).reshape((-1,) + (1,) * (t.ndim - 1))
-        return np.round(255 * (t - lo) / np.maximum(hi - lo, 1e-12)).astype(np.uint8)
+        """templates() as uint8 images, each class stretched on its own (see ``template_images``)."""
+        return template_images(self.templates(shape))
+
+
+def linear_loss_and_grads(X, W, b, y, loss: str = "softmax", reg: float = 0.0) -> dict:
+    """THE linear classifier's loss and gradients (LinearClassifier and the 2D model of lab 2).
+
+    X: (N, D), W: (C, D), b: (C,), y: (N,) int labels; loss: a name of ``nn.losses.LOSSES``;
+    reg: L2 strength, applied by ``nn.regularization`` (R = 0.5 * reg * sum(W^2), dR/dW = reg * W;
+    biases are not regularized). Returns dict: scores (N, C) = X W^T + b, data_loss, reg_loss,
+    loss (their sum, Python floats), dscores (N, C), dW (C, D), db (C,) in W's dtype.
+    """
+    scores = X @ W.T + b
+    data_loss, dscores = loss_function(loss)(scores, y)
+    dscores = dscores.astype(W.dtype, copy=False)
+    reg_loss, reg_grads = Regularizer("l2", reg).loss_and_grads({"W": W})
+    dW = dscores.T @ X
+    if "W" in reg_grads:
+        dW += reg_grads["W"]
+    data_loss, reg_loss = float(data_loss), float(reg_loss)
+    return {"scores": scores, "data_loss": data_loss, "reg_loss": reg_loss, "loss": data_loss + reg_loss,
+            "dscores": dscores, "dW": dW, "db": dscores.sum(axis=0)}
+
+
+def template_images(templates, channels_first: bool = False) -> np.ndarray:
+    """Weight templates as pictures. templates: (C, H, W, 3) rows of W reshaped to the input
+    shape, or (C, 3, H, W) with ``channels_first``; any (C, ...) shape works.
+
+    Returns (C, ...) uint8, channels last, each class stretched to 0..255 over its own min..max
+    (full contrast per template; the course's notebook instead scales all classes by one global
+    min and max).
+    """
+    t = np.asarray(templates, dtype=np.float64)
+    if channels_first:
+        if t.ndim != 4:
+            raise ValueError(f"channels_first needs (C, channels, H, W) templates, got shape {t.shape}")
+        t = t.transpose(0, 2, 3, 1)
+    flat = t.reshape(len(t), -1)
+    keep = (-1,) + (1,) * (t.ndim - 1)
+    lo = flat.min(axis=1).reshape(keep)
+    hi = flat.max(axis=1).reshape(keep)
+    return np.round(255 * (t - lo) / np.maximum(hi - lo, 1e-12)).astype(np.uint8)
