@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from visualdl.atomic import write_atomic
 from visualdl.cli import CliError
 
 
@@ -190,6 +191,11 @@ def run(args) -> int:
     if args.save and args.json and args.json != "-":
         if Path(args.json).resolve() in [p.resolve() for p in checkpoint_paths(args.save)]:
             raise CliError(f"--json {args.json} would overwrite the checkpoint that --save {args.save} writes")
+    # fail before the run, not after it: an unwritable --save or --json would lose the trained model
+    if args.save:
+        _check_writable(checkpoint_paths(args.save), f"cannot save the model to {args.save}")
+    if args.json and args.json != "-":
+        _check_writable([Path(args.json)], f"cannot write {args.json}")
     # --json -: stdout carries only the JSON (so it can be piped); the progress lines go to stderr
     out = sys.stderr if args.json == "-" else sys.stdout
     params = dict(args.data_param)
@@ -266,6 +272,8 @@ def run(args) -> int:
             "lr_schedule": args.lr_schedule,
             "final_lr": trainer.lr,
             "stopped_reason": trainer.stopped_reason,
+            "diverged": trainer.stopped_reason is not None,  # the trainer stops only on a non-finite loss/step
+            "diverged_at_iteration": trainer.iteration + 1 if trainer.stopped_reason else None,
             "final_loss": None if last is None or not math.isfinite(last["loss"]) else last["loss"],
             "history_epochs": trainer.history.epochs,
         }
@@ -274,10 +282,24 @@ def run(args) -> int:
             print(text, file=sys.stdout)
         else:
             try:
-                Path(args.json).write_text(text + "\n", encoding="utf-8")
+                write_atomic(args.json, lambda fh: fh.write(text + "\n"), encoding="utf-8")
             except OSError as exc:
                 raise CliError(f"cannot write {args.json}: {exc.strerror or exc}") from None
     return 1 if trainer.stopped_reason else 0
+
+
+def _check_writable(targets, what: str) -> None:
+    """Prove each target can be written, before any work: its folder is made (as saving would) and a
+    temporary file is created and removed beside it. CliError naming the path and the reason otherwise."""
+    from visualdl.atomic import temporary_beside
+
+    for target in targets:
+        if target.is_dir():
+            raise CliError(f"{what}: {target} is a folder")
+        try:
+            temporary_beside(target).unlink()
+        except OSError as exc:
+            raise CliError(f"{what}: {exc.strerror or exc} ({exc.filename or target.parent})") from None
 
 
 def _run_fraction(trainer, args, elapsed: float) -> float:
