@@ -90,3 +90,42 @@ def test_engine_groups_are_packages_named_in_the_docstring():
         assert part in engine.__doc__
     for pkg in ("nn", "classical", "autograd", "course"):
         assert (ROOT / "visualdl" / "engine" / pkg / "__init__.py").is_file()
+
+
+# Which engine groups each group may import (the network engine is the floor).
+MAY_IMPORT = {
+    "nn": {"nn"},
+    "classical": {"classical", "nn"},
+    "autograd": {"autograd", "nn"},
+    "course": {"course", "classical", "nn"},
+}
+
+
+def _engine_imports(path: Path):
+    """Absolute module names `path` imports (relative imports resolved against its package)."""
+    import ast
+
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(p for p in (base, node.module or "") if p)
+            yield module
+            yield from (f"{module}.{alias.name}" for alias in node.names)  # `from pkg import module`
+
+
+@pytest.mark.parametrize("group", sorted(MAY_IMPORT))
+def test_engine_groups_import_only_downward_and_by_their_new_homes(group):
+    shims = {old for old in OLD_TO_NEW}
+    offenders = []
+    for path in sorted((ROOT / "visualdl" / "engine" / group).rglob("*.py")):
+        for name in _engine_imports(path):
+            if name in shims:
+                offenders.append(f"{path.name} imports the old path {name} (use {OLD_TO_NEW[name]})")
+            parts = name.split(".")
+            if parts[:2] == ["visualdl", "engine"] and len(parts) > 2 and parts[2] in MAY_IMPORT:
+                if parts[2] not in MAY_IMPORT[group]:
+                    offenders.append(f"{path.name} imports {name}: {group} may import only {MAY_IMPORT[group]}")
+    assert offenders == []
