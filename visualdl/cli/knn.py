@@ -150,7 +150,7 @@ def run(args) -> int:
 
 
 def _run_knn(args, data) -> dict:
-    from visualdl.engine.classifiers import KNearestNeighbor, cross_validate_k
+    from visualdl.engine.classical.classifiers import KNearestNeighbor, cross_validate_k
 
     out = {"method": "knn", "metric": args.metric}
     k = args.k
@@ -185,7 +185,7 @@ def _run_knn(args, data) -> dict:
 
 def _run_linear(args, data) -> dict:
     from visualdl.data.preprocess import fit_preprocessor
-    from visualdl.engine.classifiers import LinearClassifier
+    from visualdl.engine.classical.classifiers import LinearClassifier
 
     # mean-image subtraction fitted on the training split, kept NHWC so the templates are images
     mean = fit_preprocessor("mean_image", data.X_train).mean

@@ -109,7 +109,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def build_config(args) -> dict:
     """Turn parsed arguments into a validated config; CliError on a bad value."""
-    from visualdl.engine.models import PRESETS, default_config, validate_config
+    from visualdl.engine.nn.models import PRESETS, default_config, validate_config
 
     if args.model not in PRESETS:
         raise CliError(f"unknown model preset {args.model!r} (choose from {', '.join(PRESETS)})")
@@ -184,8 +184,8 @@ class _Progress:
 
 def run(args) -> int:
     from visualdl.data import DataError, load_dataset
-    from visualdl.engine.serialize import checkpoint_paths, jsonable
-    from visualdl.engine.trainer import Trainer
+    from visualdl.engine.nn.serialize import checkpoint_paths, jsonable
+    from visualdl.engine.nn.trainer import Trainer
 
     cfg = build_config(args)
     if args.save and args.json and args.json != "-":
