@@ -4,7 +4,7 @@ Class c scores a point x with s_c = w_c . x + b_c, so W is (C, 2) and b is (C,).
 The set where s_c = 0 is a line; w_c is its normal and points to where class c
 scores higher. Data loss is the mean over points of the multiclass SVM or
 softmax loss (visualdl.engine.nn.losses), computed with the classical linear
-classifier's own code (classical.classifiers.linear_loss_and_grads); its L2 term
+classifier's own code (classical.linear.linear_loss_and_grads); its L2 term
 comes from nn.regularization: reg_loss = 0.5 * reg * sum(W**2), so dW gets
 + reg * W (biases are not regularized). Everything is float64: the numbers are shown.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from visualdl.engine.classical.classifiers import linear_loss_and_grads
+from visualdl.engine.classical.linear import linear_loss_and_grads
 from visualdl.engine.nn.losses import loss_function, per_example_loss
 
 LOSSES = ("svm", "softmax")  # the order lab 2 lists them; the formulas are nn.losses'
