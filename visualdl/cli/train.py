@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from visualdl.atomic import write_atomic
-from visualdl.cli import CliError
+from visualdl.cli import CliError, check_writable
 
 
 def _positive_int(text: str) -> int:
@@ -193,9 +193,9 @@ def run(args) -> int:
             raise CliError(f"--json {args.json} would overwrite the checkpoint that --save {args.save} writes")
     # fail before the run, not after it: an unwritable --save or --json would lose the trained model
     if args.save:
-        _check_writable(checkpoint_paths(args.save), f"cannot save the model to {args.save}")
+        check_writable(checkpoint_paths(args.save), f"cannot save the model to {args.save}")
     if args.json and args.json != "-":
-        _check_writable([Path(args.json)], f"cannot write {args.json}")
+        check_writable([Path(args.json)], f"cannot write {args.json}")
     # --json -: stdout carries only the JSON (so it can be piped); the progress lines go to stderr
     out = sys.stderr if args.json == "-" else sys.stdout
     params = dict(args.data_param)
@@ -286,20 +286,6 @@ def run(args) -> int:
             except OSError as exc:
                 raise CliError(f"cannot write {args.json}: {exc.strerror or exc}") from None
     return 1 if trainer.stopped_reason else 0
-
-
-def _check_writable(targets, what: str) -> None:
-    """Prove each target can be written, before any work: its folder is made (as saving would) and a
-    temporary file is created and removed beside it. CliError naming the path and the reason otherwise."""
-    from visualdl.atomic import temporary_beside
-
-    for target in targets:
-        if target.is_dir():
-            raise CliError(f"{what}: {target} is a folder")
-        try:
-            temporary_beside(target).unlink()
-        except OSError as exc:
-            raise CliError(f"{what}: {exc.strerror or exc} ({exc.filename or target.parent})") from None
 
 
 def _run_fraction(trainer, args, elapsed: float) -> float:
