@@ -118,3 +118,11 @@ def test_tile_pruned_grid_search_equals_the_full_search(metric, n, k_max):
     table = KnnRegions.from_points(X, y, g, k_max, 3, metric)
     pred = KNearestNeighbor(k, metric).fit(X, y).predict(g.points)
     np.testing.assert_array_equal(table.regions(k)[0].ravel(), pred)
+
+
+def test_count_votes_over_many_blocks_equals_a_class_by_class_count():
+    rng = np.random.default_rng(7)
+    labels = rng.integers(0, 5, (70001, 3)).astype(np.int16)  # 3 x 70001 labels: several bincount blocks
+    for k in (1, 3):
+        expected = np.stack([(labels[:, :k] == c).sum(1) for c in range(5)], axis=1)
+        np.testing.assert_array_equal(count_votes(labels, 5, k), expected)
