@@ -46,9 +46,19 @@ def test_old_paths_imported_first_in_a_fresh_interpreter():
     code = (f"import importlib, sys\npairs = {sorted(OLD_TO_NEW.items())!r}\n"
             "olds = [importlib.import_module(old) for old, _ in pairs]\n"
             "for (old, new), mod in zip(pairs, olds):\n"
-            "    assert mod is importlib.import_module(new) is sys.modules[old], (old, mod)\n")
+            "    assert mod is importlib.import_module(new) is sys.modules[old], (old, mod)\n"
+            "    assert mod.__name__ == mod.__spec__.name == new, (old, mod.__spec__)\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
+
+
+def test_old_paths_are_no_files_and_modules_keep_their_own_spec():
+    for old, new in OLD_TO_NEW.items():
+        assert not (ROOT / (old.replace(".", "/") + ".py")).exists()  # the tree shows the new layout only
+        module = importlib.import_module(old)
+        assert module.__spec__.name == new and module.__spec__.origin.endswith(new.replace(".", "/") + ".py")
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("visualdl.engine.no_such_module")
 
 
 def test_monkeypatching_the_old_path_reaches_the_code(monkeypatch):

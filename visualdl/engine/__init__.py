@@ -22,6 +22,10 @@ Old flat paths still work and give the SAME module objects (so monkeypatching an
 private names keep working): ``visualdl.engine.layers``, ``.init``, ``.losses``,
 ``.regularization``, ``.optim``, ``.models``, ``.trainer``, ``.augment``,
 ``.serialize``, ``.metrics``, ``.gradcheck``, ``.classifiers``, ``.regions``,
-``.expr``, ``.worked_examples``, ``.pixel_distance``, ``.linear2d``;
-``visualdl.engine.autograd`` is now the package that re-exports what the module did.
+``.expr``, ``.worked_examples``, ``.pixel_distance``, ``.linear2d`` (see _old_paths.py:
+no file stands there); ``visualdl.engine.autograd`` is now the package that
+re-exports what the module did.
 """
+from visualdl.engine import _old_paths
+
+_old_paths.install()
