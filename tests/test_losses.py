@@ -111,3 +111,14 @@ def test_losses_are_looked_up_by_name():
     for bad in (loss_function, per_example_loss):
         with pytest.raises(ValueError, match="Invalid loss: 'hinge' \\(choose from softmax, svm\\)"):
             bad("hinge")
+
+
+def test_softmax_terms_give_stable_log_probs_and_no_negative_zero():
+    from visualdl.engine.losses import softmax_losses, softmax_terms
+
+    t = softmax_terms([[1000.0, -1000.0, -1000.0], [0.0, 0.0, 0.0]], [0, 1])
+    np.testing.assert_array_equal(t.log_probs[0], [0.0, -2000.0, -2000.0])  # p = 0.0 there, log p is not -inf
+    np.testing.assert_allclose(t.log_probs[1], -math.log(3.0), rtol=1e-15)
+    losses = softmax_losses([[1000.0, -1000.0, -1000.0]], [0])
+    assert losses[0] == 0.0 and str(float(losses[0])) == "0.0"  # a certain, right answer costs +0.0
+    np.testing.assert_allclose(-t.log_probs[[0, 1], [0, 1]], t.losses)

@@ -78,15 +78,17 @@ def softmax_steps(scores, y):
     Returns dict:
         scores (C,), exp (C,) e^score (inf where it overflows; then use the
         shifted form), shifted (C,) scores - max, exp_shifted (C,),
-        probs (C,) normalized, loss = -ln probs[y] (computed with log-sum-exp,
-        so exact even when probs[y] underflows to 0), y.
+        probs (C,) normalized, log_probs (C,) ln probs by the stable log-softmax
+        (finite even where probs underflows to 0), loss = -ln probs[y] (computed
+        with log-sum-exp, so exact even when probs[y] underflows to 0; +0.0, never
+        -0.0, when probs[y] is 1), y.
     """
     scores, y = _check_scores(scores, y)
     t = softmax_terms(scores[None], [y])  # the engine's one softmax, on a batch of one
     with np.errstate(over="ignore"):
         exp = np.exp(scores)
     return {"scores": scores, "exp": exp, "shifted": t.shifted[0], "exp_shifted": t.exp_shifted[0],
-            "probs": t.probs[0], "loss": float(t.losses[0]), "y": y}
+            "probs": t.probs[0], "log_probs": t.log_probs[0], "loss": float(t.losses[0]), "y": y}
 
 
 def svm_steps(scores, y, margin=1.0):

@@ -6,8 +6,8 @@ scores: (N, C) class scores; y: (N,) integer labels in [0, C)
         -> (loss, dscores): loss a Python float, the mean over the batch; dscores (N, C)
     softmax_losses(scores, y) / svm_losses(scores, y, margin=1.0)
         -> (N,) each example's own loss; their mean is the batch loss above
-    softmax_terms(scores, y) -> SoftmaxTerms(shifted, exp_shifted, probs, losses), the
-        intermediate numbers a worked example shows
+    softmax_terms(scores, y) -> SoftmaxTerms(shifted, exp_shifted, probs, log_probs, losses),
+        the intermediate numbers a worked example shows
     svm_margins(scores, y, margin=1.0) -> (N, C) max(0, s_j - s_y + margin), 0 at j = y
     LOSSES / PER_EXAMPLE: name -> function; loss_function(name), per_example_loss(name)
         look a name up and name the valid ones when it is unknown.
@@ -43,7 +43,8 @@ class SoftmaxTerms(NamedTuple):
     shifted: np.ndarray      # (N, C) scores - row max: same probabilities, every exponent <= 0
     exp_shifted: np.ndarray  # (N, C) e^shifted
     probs: np.ndarray        # (N, C) softmax probabilities, rows sum to 1
-    losses: np.ndarray       # (N,) -log p_y = log(sum_j e^shifted_j) - shifted_y
+    log_probs: np.ndarray    # (N, C) log p = shifted - log(sum_j e^shifted_j): finite where p underflows
+    losses: np.ndarray       # (N,) -log p_y = log(sum_j e^shifted_j) - shifted_y (+0.0, never -0.0)
 
 
 def softmax_terms(scores, y) -> SoftmaxTerms:
@@ -52,8 +53,9 @@ def softmax_terms(scores, y) -> SoftmaxTerms:
     shifted = scores - scores.max(axis=1, keepdims=True)
     exp_shifted = np.exp(shifted)
     sums = exp_shifted.sum(axis=1)
-    losses = np.log(sums) - shifted[np.arange(len(y)), y]
-    return SoftmaxTerms(shifted, exp_shifted, exp_shifted / sums[:, None], losses)
+    log_sums = np.log(sums)
+    losses = log_sums - shifted[np.arange(len(y)), y]  # written so, p_y = 1 gives 0.0 - 0.0 = +0.0
+    return SoftmaxTerms(shifted, exp_shifted, exp_shifted / sums[:, None], shifted - log_sums[:, None], losses)
 
 
 def softmax_losses(scores, y) -> np.ndarray:
