@@ -1,6 +1,10 @@
 """The network engine: layers with forward/backward, and everything needed to train them.
 
-    layers.py          Linear, Conv2D, pooling, activations, BatchNorm, Dropout, Sequential
+    layers.py          Linear, Conv2D, Sequential, and the face of every layer (re-exports the rest)
+    pooling.py         MaxPool2D, AvgPool2D
+    activations.py     ReLU, LeakyReLU, ELU, Sigmoid, Tanh
+    normalization.py   BatchNorm, Dropout, Flatten
+    _layer_base.py     the Layer base class and the helpers every layer module shares
     init.py            weight initializers
     losses.py          softmax (cross-entropy) and SVM (hinge) losses: THE copy of each formula,
                        batch mean with gradient and per-example values; LOSSES by name
