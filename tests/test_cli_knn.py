@@ -76,3 +76,12 @@ def test_real_cifar_knn_small(cifar_path, tmp_path):
                  "--num-test", "100", "--json", str(out)]) == 0
     res = json.loads(out.read_text())
     assert 0.15 < res["test_accuracy"] < 0.4  # well above chance (10%), far from perfect
+
+
+def test_unwritable_json_fails_before_any_work(tmp_path, capsys):
+    (tmp_path / "file.txt").write_text("x")
+    target = tmp_path / "file.txt" / "r.json"
+    code = main(["knn", "--data", "builtin", "--num-train", "400", "--num-test", "60", "--json", str(target)])
+    captured = capsys.readouterr()
+    assert code == 2 and f"cannot write {target}" in captured.err
+    assert captured.out == ""  # nothing loaded, nothing classified

@@ -30,7 +30,8 @@ def test_train_tiny_images_writes_json(tmp_path, capsys):
     assert report["model"] == "two_layer" and report["data"] == "builtin"
     assert report["config"]["model"]["hidden"] == [16] and report["config"]["batch_size"] == 20
     assert report["epochs"] == 2 and report["iterations"] == 6 and report["time_limited"] is False
-    assert report["stopped_reason"] is None
+    assert report["stopped_reason"] is None and report["diverged"] is False
+    assert report["diverged_at_iteration"] is None
     for key in ("train_acc", "val_acc", "test_acc"):
         assert 0 <= report[key] <= 1
     # the final validation accuracy is that of the weights after the last epoch
@@ -190,3 +191,49 @@ def test_optimizer_without_lr_uses_its_default_lr(tmp_path):
     assert main(["train", "--model", "linear", "--data", "spiral", "--epochs", "1", "--optimizer", "sgd",
                  "--quiet", "--json", str(out)]) == 0
     assert json.loads(out.read_text())["config"]["optim"] == {"name": "sgd", "lr": OPTIMIZERS["sgd"]["lr"]}
+
+
+@pytest.mark.parametrize("where", ["under_a_file", "folder_in_the_way"])
+def test_unwritable_save_path_fails_before_training(tmp_path, capsys, where):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("not a folder")
+    if where == "under_a_file":
+        save = blocker / "model"  # its folder cannot be made: a file has that name
+    else:
+        save = tmp_path / "model"
+        (tmp_path / "model.npz").mkdir()  # the checkpoint's .npz name is taken by a folder
+    code = main(["train", "--model", "two_layer", *TINY, "--epochs", "50", "--save", str(save)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert f"cannot save the model to {save}" in captured.err and "Traceback" not in captured.err
+    assert captured.out == ""  # nothing was loaded or trained: the first "data ..." line never came
+    assert blocker.read_text() == "not a folder"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # the probe left nothing
+
+
+def test_unwritable_json_path_fails_before_training(tmp_path, capsys):
+    (tmp_path / "file.txt").write_text("x")
+    code = main(["train", "--model", "two_layer", *TINY, "--json", str(tmp_path / "file.txt" / "r.json")])
+    captured = capsys.readouterr()
+    assert code == 2 and "cannot write" in captured.err and captured.out == ""
+
+
+def test_writable_save_path_probe_leaves_only_the_checkpoint(tmp_path, capsys):
+    code = main(["train", "--model", "linear", "--data", "spiral", "--epochs", "1", "--quiet",
+                 "--save", str(tmp_path / "deep" / "net")])
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "deep").iterdir()) == ["net.json", "net.npz"]
+
+
+def test_diverged_run_exits_non_zero_after_its_message_and_json_records_it(tmp_path):
+    out = tmp_path / "r.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-m", "visualdl", "train", "--model", "two_layer", "--data", "spiral",
+                          "--epochs", "100", "--optimizer", "sgd", "--lr", "1e6", "--json", str(out)],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1  # a script notices
+    assert "diverged" in run.stderr and "Traceback" not in run.stderr
+    assert "final:" in run.stdout  # the message and the final line still come, then the status
+    report = json.loads(out.read_text())
+    assert report["diverged"] is True and "diverged" in report["stopped_reason"]
+    assert report["diverged_at_iteration"] == report["iterations"] + 1

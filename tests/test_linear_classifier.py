@@ -97,3 +97,39 @@ def test_bad_arguments_and_cancel():
         rng = np.random.default_rng(0)
         LinearClassifier(3, std=1.0).train(rng.normal(size=(50, 4)) * 1e20, rng.integers(0, 3, 50), lr=1e30,
                                            num_iters=20, batch_size=10)
+
+
+@pytest.mark.parametrize("loss", ["softmax", "svm"])
+def test_linear_classifier_and_the_2d_model_share_one_loss_code_path(loss):
+    from visualdl.engine.linear2d import Linear2D
+    from visualdl.engine.regularization import Regularizer
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(12, 2))
+    y = rng.integers(0, 3, 12)
+    model = Linear2D(3, loss=loss, reg=0.7, seed=1)
+    clf = LinearClassifier(3, loss=loss, reg=0.7, dtype=np.float64)
+    clf.W, clf.b = model.W.copy(), model.b.copy()
+    loss_value, dW, db = clf.loss_and_grads(X, y)
+    out = model.loss_and_grads(X, y)
+    assert out["total"] == pytest.approx(loss_value, rel=1e-12)
+    np.testing.assert_allclose(out["dW"], dW, rtol=1e-12)
+    np.testing.assert_allclose(out["db"], db, rtol=1e-12)
+    reg_loss, reg_grads = Regularizer("l2", 0.7).loss_and_grads({"W": model.W})
+    assert out["reg_loss"] == pytest.approx(reg_loss, rel=1e-12)
+    np.testing.assert_allclose(out["point_loss"].mean(), out["data_loss"], rtol=1e-12)
+
+
+def test_template_images_of_channels_first_weights():
+    from visualdl.engine.classifiers import template_images
+
+    rng = np.random.default_rng(5)
+    W = rng.normal(size=(4, 3 * 5 * 6))
+    last = template_images(W.reshape(4, 3, 5, 6).transpose(0, 2, 3, 1))
+    first = template_images(W.reshape(4, 3, 5, 6), channels_first=True)
+    np.testing.assert_array_equal(first, last)
+    assert first.shape == (4, 5, 6, 3) and first.dtype == np.uint8
+    for c in range(4):  # each template stretched over its own range: 0 and 255 both appear
+        assert first[c].min() == 0 and first[c].max() == 255
+        hi = np.unravel_index(np.argmax(W[c].reshape(3, 5, 6).transpose(1, 2, 0)), (5, 6, 3))
+        assert first[c][hi] == 255

@@ -76,3 +76,49 @@ def test_bad_labels_are_named():
         softmax_loss(np.zeros((2, 3)), np.array([0, 3]))
     with pytest.raises(ValueError, match="labels"):
         svm_loss(np.zeros((2, 3)), np.array([0]))
+
+
+def test_per_example_losses_average_to_the_batch_loss():
+    from visualdl.engine.losses import softmax_losses, svm_losses
+
+    rng = np.random.default_rng(3)
+    scores = rng.normal(size=(7, 4)) * 3
+    y = rng.integers(0, 4, 7)
+    p = np.exp(scores) / np.exp(scores).sum(1, keepdims=True)  # naive softmax: fine at these sizes
+    np.testing.assert_allclose(softmax_losses(scores, y), -np.log(p[np.arange(7), y]), rtol=1e-9)
+    assert softmax_losses(scores, y).mean() == pytest.approx(softmax_loss(scores, y)[0], rel=1e-12)
+    hinge = [sum(max(0.0, s[j] - s[t] + 1.5) for j in range(4) if j != t) for s, t in zip(scores, y)]
+    np.testing.assert_allclose(svm_losses(scores, y, 1.5), hinge, rtol=1e-12)
+    assert svm_losses(scores, y, 1.5).mean() == pytest.approx(svm_loss(scores, y, 1.5)[0], rel=1e-12)
+
+
+def test_per_example_softmax_is_finite_where_the_probability_underflows():
+    from visualdl.engine.losses import softmax_losses, softmax_terms
+
+    scores = np.array([[0.0, 1005.0, -3.0], [2.0, 1.0, 0.0]])
+    t = softmax_terms(scores, [0, 0])
+    assert t.probs[0, 0] == 0.0  # e^-1005 underflows...
+    losses = softmax_losses(scores, [0, 0])
+    assert losses[0] == pytest.approx(1005.0, rel=1e-12)  # ...but -log p is exactly 1005, not inf
+    assert losses[1] == pytest.approx(-math.log(math.exp(2) / (math.exp(2) + math.exp(1) + 1)), rel=1e-12)
+
+
+def test_losses_are_looked_up_by_name():
+    from visualdl.engine.losses import LOSSES, PER_EXAMPLE, loss_function, per_example_loss
+
+    assert loss_function("svm") is svm_loss and loss_function("softmax") is softmax_loss
+    assert set(LOSSES) == set(PER_EXAMPLE) == {"softmax", "svm"}
+    for bad in (loss_function, per_example_loss):
+        with pytest.raises(ValueError, match="Invalid loss: 'hinge' \\(choose from softmax, svm\\)"):
+            bad("hinge")
+
+
+def test_softmax_terms_give_stable_log_probs_and_no_negative_zero():
+    from visualdl.engine.losses import softmax_losses, softmax_terms
+
+    t = softmax_terms([[1000.0, -1000.0, -1000.0], [0.0, 0.0, 0.0]], [0, 1])
+    np.testing.assert_array_equal(t.log_probs[0], [0.0, -2000.0, -2000.0])  # p = 0.0 there, log p is not -inf
+    np.testing.assert_allclose(t.log_probs[1], -math.log(3.0), rtol=1e-15)
+    losses = softmax_losses([[1000.0, -1000.0, -1000.0]], [0])
+    assert losses[0] == 0.0 and str(float(losses[0])) == "0.0"  # a certain, right answer costs +0.0
+    np.testing.assert_allclose(-t.log_probs[[0, 1], [0, 1]], t.losses)

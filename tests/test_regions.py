@@ -46,16 +46,19 @@ def test_predict_grid_matches_predictor_per_cell():
 
 def test_votes_and_ties_follow_the_smallest_label_rule():
     neighbor_labels = np.array([[2, 1, 1, 2, 0], [0, 1, 2, 2, 2], [1, 1, 0, 0, 0]])
-    votes = count_votes(neighbor_labels, 4, 3)
+    votes = count_votes(neighbor_labels, 3, 4)
     np.testing.assert_array_equal(votes, [[0, 2, 2], [1, 1, 2], [2, 2, 0]])
     labels, tie = decide_votes(votes)
     np.testing.assert_array_equal(labels, [1, 2, 0])
     np.testing.assert_array_equal(tie, [True, False, True])
-    labels, tie = decide_votes(count_votes(neighbor_labels, 5, 3))
+    labels, tie = decide_votes(count_votes(neighbor_labels, 3, 5))
     np.testing.assert_array_equal(labels, [1, 2, 0])
     np.testing.assert_array_equal(tie, [True, False, False])  # row 0 is 1-2-2: still tied
     with pytest.raises(ValueError, match="Invalid k: 6"):
-        count_votes(neighbor_labels, 6, 3)
+        count_votes(neighbor_labels, 3, 6)
+    with pytest.raises(ValueError, match="Invalid label 3"):  # would land in the next row's counts
+        count_votes(neighbor_labels + 1, 3)
+    np.testing.assert_array_equal(count_votes(neighbor_labels, 4), [[1, 2, 2, 0], [1, 1, 3, 0], [3, 2, 0, 0]])
 
 
 def test_knn_regions_equal_a_direct_vote_for_every_k():
@@ -115,3 +118,11 @@ def test_tile_pruned_grid_search_equals_the_full_search(metric, n, k_max):
     table = KnnRegions.from_points(X, y, g, k_max, 3, metric)
     pred = KNearestNeighbor(k, metric).fit(X, y).predict(g.points)
     np.testing.assert_array_equal(table.regions(k)[0].ravel(), pred)
+
+
+def test_count_votes_over_many_blocks_equals_a_class_by_class_count():
+    rng = np.random.default_rng(7)
+    labels = rng.integers(0, 5, (70001, 3)).astype(np.int16)  # 3 x 70001 labels: several bincount blocks
+    for k in (1, 3):
+        expected = np.stack([(labels[:, :k] == c).sum(1) for c in range(5)], axis=1)
+        np.testing.assert_array_equal(count_votes(labels, 5, k), expected)

@@ -17,6 +17,20 @@ class CliError(Exception):
     """A user mistake: printed as one line, exit status 2, never a traceback."""
 
 
+def check_writable(targets, what: str) -> None:
+    """Prove each target can be written, before any work: its folder is made (as saving would) and a
+    temporary file is created and removed beside it. CliError naming the path and the reason otherwise."""
+    from visualdl.atomic import temporary_beside
+
+    for target in targets:
+        if target.is_dir():
+            raise CliError(f"{what}: {target} is a folder")
+        try:
+            temporary_beside(target).unlink()
+        except OSError as exc:
+            raise CliError(f"{what}: {exc.strerror or exc} ({exc.filename or target.parent})") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="visualdl", description="VisualDL: see deep learning work.")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

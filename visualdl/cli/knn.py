@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from visualdl.cli import CliError
+from visualdl.atomic import write_atomic
+from visualdl.cli import CliError, check_writable
 
 
 def _int_at_least(lo):
@@ -134,6 +135,8 @@ def _accuracy_line(what, correct, total, seconds):
 
 
 def run(args) -> int:
+    if args.json:  # fail before the work, not after it
+        check_writable([args.json], f"cannot write {args.json}")
     data = _load(args)
     result = {"data": args.data, "num_train": len(data.y_train), "num_test": len(data.y_test)}
     if args.linear:
@@ -142,15 +145,15 @@ def run(args) -> int:
         result.update(_run_knn(args, data))
     if args.json:
         try:
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+            text = json.dumps(result, indent=2) + "\n"
+            write_atomic(args.json, lambda fh: fh.write(text), encoding="utf-8")
         except OSError as exc:
             raise CliError(f"cannot write {args.json}: {exc}") from None
     return 0
 
 
 def _run_knn(args, data) -> dict:
-    from visualdl.engine.classifiers import KNearestNeighbor, cross_validate_k
+    from visualdl.engine.classical.classifiers import KNearestNeighbor, cross_validate_k
 
     out = {"method": "knn", "metric": args.metric}
     k = args.k
@@ -185,7 +188,7 @@ def _run_knn(args, data) -> dict:
 
 def _run_linear(args, data) -> dict:
     from visualdl.data.preprocess import fit_preprocessor
-    from visualdl.engine.classifiers import LinearClassifier
+    from visualdl.engine.classical.classifiers import LinearClassifier
 
     # mean-image subtraction fitted on the training split, kept NHWC so the templates are images
     mean = fit_preprocessor("mean_image", data.X_train).mean

@@ -15,7 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from visualdl.cli import CliError
+from visualdl.atomic import write_atomic
+from visualdl.cli import CliError, check_writable
 
 
 def _positive_int(text: str) -> int:
@@ -108,7 +109,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def build_config(args) -> dict:
     """Turn parsed arguments into a validated config; CliError on a bad value."""
-    from visualdl.engine.models import PRESETS, default_config, validate_config
+    from visualdl.engine.nn.models import PRESETS, default_config, validate_config
 
     if args.model not in PRESETS:
         raise CliError(f"unknown model preset {args.model!r} (choose from {', '.join(PRESETS)})")
@@ -183,13 +184,18 @@ class _Progress:
 
 def run(args) -> int:
     from visualdl.data import DataError, load_dataset
-    from visualdl.engine.serialize import checkpoint_paths, jsonable
-    from visualdl.engine.trainer import Trainer
+    from visualdl.engine.nn.serialize import checkpoint_paths, jsonable
+    from visualdl.engine.nn.trainer import Trainer
 
     cfg = build_config(args)
     if args.save and args.json and args.json != "-":
         if Path(args.json).resolve() in [p.resolve() for p in checkpoint_paths(args.save)]:
             raise CliError(f"--json {args.json} would overwrite the checkpoint that --save {args.save} writes")
+    # fail before the run, not after it: an unwritable --save or --json would lose the trained model
+    if args.save:
+        check_writable(checkpoint_paths(args.save), f"cannot save the model to {args.save}")
+    if args.json and args.json != "-":
+        check_writable([Path(args.json)], f"cannot write {args.json}")
     # --json -: stdout carries only the JSON (so it can be piped); the progress lines go to stderr
     out = sys.stderr if args.json == "-" else sys.stdout
     params = dict(args.data_param)
@@ -266,6 +272,8 @@ def run(args) -> int:
             "lr_schedule": args.lr_schedule,
             "final_lr": trainer.lr,
             "stopped_reason": trainer.stopped_reason,
+            "diverged": trainer.stopped_reason is not None,  # the trainer stops only on a non-finite loss/step
+            "diverged_at_iteration": trainer.iteration + 1 if trainer.stopped_reason else None,
             "final_loss": None if last is None or not math.isfinite(last["loss"]) else last["loss"],
             "history_epochs": trainer.history.epochs,
         }
@@ -274,7 +282,7 @@ def run(args) -> int:
             print(text, file=sys.stdout)
         else:
             try:
-                Path(args.json).write_text(text + "\n", encoding="utf-8")
+                write_atomic(args.json, lambda fh: fh.write(text + "\n"), encoding="utf-8")
             except OSError as exc:
                 raise CliError(f"cannot write {args.json}: {exc.strerror or exc}") from None
     return 1 if trainer.stopped_reason else 0

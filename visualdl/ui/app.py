@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+RESOURCES = Path(__file__).resolve().parents[1] / "resources"  # package data: ships in the wheel
 
 
 def build_parser() -> argparse.ArgumentParser:

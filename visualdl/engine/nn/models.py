@@ -31,6 +31,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from visualdl.engine.nn import losses as _losses
+
 PRESETS = {
     "linear": {"title": "Linear classifier", "kind": "mlp", "hidden": [], "filters": [], "kernel_size": 3},
     "two_layer": {"title": "Two-layer net", "kind": "mlp", "hidden": [100], "filters": [], "kernel_size": 3},
@@ -45,7 +47,7 @@ PRESETS = {
 }
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "sigmoid", "tanh")
 INITS = ("kaiming", "xavier", "gaussian", "zeros")
-LOSSES = ("softmax", "svm")
+LOSSES = tuple(_losses.LOSSES)  # the names, in the order the forms list them
 REG_KINDS = ("none", "l1", "l2", "elastic")
 OPTIMIZER_NAMES = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 PREPROCESS_KINDS = ("none", "mean_image", "channel")
@@ -143,7 +145,7 @@ def validate_config(cfg: dict) -> dict:
                 raise _bad(key, value, "must be a dict")
             # Optimizer hyperparameters differ per optimizer: keep every key given; a missing
             # lr takes that optimizer's default (SGD wants a larger one than Adam).
-            from visualdl.engine.optim import OPTIMIZERS
+            from visualdl.engine.nn.optim import OPTIMIZERS
 
             name = value.get("name", out["optim"]["name"])
             lr = OPTIMIZERS[name]["lr"] if name in OPTIMIZERS else out["optim"]["lr"]
@@ -189,7 +191,7 @@ def validate_config(cfg: dict) -> dict:
     for key, value in o.items():
         if key not in ("name", "lr"):
             o[key] = _number(f"optim.{key}", value, low=0.0)
-    from visualdl.engine.optim import make_optimizer
+    from visualdl.engine.nn.optim import make_optimizer
 
     try:  # the optimizer knows which hyperparameters it has and their ranges
         make_optimizer(o["name"], **{k: v for k, v in o.items() if k != "name"})
@@ -227,7 +229,7 @@ def build_model(cfg: dict, input_shape, num_classes: int, rng=None, dtype=np.flo
     Returns a layers.Sequential mapping (N, *input_shape) -> scores (N, C).
     Raises ValueError when a CNN preset is asked to take point data.
     """
-    from visualdl.engine import layers as L
+    from visualdl.engine.nn import layers as L
 
     cfg = validate_config(cfg)
     m = cfg["model"]

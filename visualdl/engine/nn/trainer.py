@@ -23,8 +23,8 @@ import math
 
 import numpy as np
 
-from visualdl.engine.augment import augment_batch
-from visualdl.engine.models import build_model, check_memory, validate_config
+from visualdl.engine.nn.augment import augment_batch
+from visualdl.engine.nn.models import build_model, check_memory, validate_config
 
 TRAIN_EVAL_SIZE = 1000  # examples used for the epoch-end train accuracy
 EVAL_CHUNK = 250  # examples per forward pass when evaluating (bounds memory)
@@ -124,8 +124,8 @@ class Trainer:
     # ------------------------------------------------------------------ set-up
     def reset(self) -> None:
         """Start over: same seed -> same initial weights, shuffles and augmentations; history cleared."""
-        from visualdl.engine.losses import softmax_loss, svm_loss
-        from visualdl.engine.optim import make_optimizer
+        from visualdl.engine.nn.losses import loss_function
+        from visualdl.engine.nn.optim import make_optimizer
 
         cfg = self.config
         init_seq, shuffle_seq, aug_seq, eval_seq = np.random.SeedSequence(cfg["seed"]).spawn(4)
@@ -135,7 +135,7 @@ class Trainer:
         self._aug_rng = np.random.default_rng(aug_seq)
         n = len(self.data.X_train)
         self._train_eval_idx = np.sort(np.random.default_rng(eval_seq).permutation(n)[: self.train_eval_size])
-        self._loss_fn = softmax_loss if cfg["loss"] == "softmax" else svm_loss
+        self._loss_fn = loss_function(cfg["loss"])
         self.regularizer = _make_regularizer(cfg["reg"])
         hyper = {k: v for k, v in cfg["optim"].items() if k != "name"}
         self.optimizer = make_optimizer(cfg["optim"]["name"], **hyper)
@@ -411,7 +411,7 @@ class Trainer:
 
     def load_state_dict(self, state: dict) -> None:
         """Restore weights (and, when present, BN running statistics and optimizer state)."""
-        from visualdl.engine.serialize import check_params
+        from visualdl.engine.nn.serialize import check_params
 
         params = state["params"]
         check_params(params, {n: p.shape for n, p in self.params.items()}, source="state")
@@ -443,7 +443,7 @@ class Trainer:
 
         extra: more JSON-able fields to store (e.g. the app's session info). Returns the base path.
         """
-        from visualdl.engine.serialize import save_checkpoint
+        from visualdl.engine.nn.serialize import save_checkpoint
 
         arrays = {name: p for name, p in self.params.items()}
         arrays.update({f"buffer:{n}": b for n, b in _buffers(self.model).items()})
@@ -463,7 +463,7 @@ class Trainer:
 
     def load(self, path) -> None:
         """Load a checkpoint saved by save() for the same model; refuses a mismatch with CheckpointError."""
-        from visualdl.engine.serialize import CheckpointError
+        from visualdl.engine.nn.serialize import CheckpointError
 
         config, arrays, history, extra = load_checkpoint_for(path, self.data.input_shape, self.data.num_classes)
         if config["model"] != self.config["model"]:
@@ -493,7 +493,7 @@ def load_checkpoint_for(path, input_shape=None, num_classes=None):
     Returns (config, arrays, history, extra). Raises CheckpointError when the config is
     invalid or a parameter is missing, extra or of the wrong shape.
     """
-    from visualdl.engine.serialize import CheckpointError, check_params, load_checkpoint
+    from visualdl.engine.nn.serialize import CheckpointError, check_params, load_checkpoint
 
     config, arrays, history, extra = load_checkpoint(path)
     extra = extra or {}
@@ -550,7 +550,7 @@ def _restore_buffers(model, saved: dict) -> None:
 
 
 def _make_regularizer(r: dict):
-    from visualdl.engine.regularization import Regularizer
+    from visualdl.engine.nn.regularization import Regularizer
 
     return Regularizer(kind=r["kind"], strength=r["strength"], l1_strength=r["l1_strength"], max_norm=r["max_norm"])
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from visualdl.engine.classical.classifiers import KNearestNeighbor, count_votes
+
 
 @dataclass(frozen=True)
 class Grid:
@@ -76,16 +78,6 @@ def predict_grid(predict, grid: Grid, chunk=40000) -> np.ndarray:
     return out.reshape(grid.shape)
 
 
-def count_votes(neighbor_labels, k, num_classes) -> np.ndarray:
-    """neighbor_labels: (M, K) labels of each query's neighbours, nearest first.
-    Returns (M, num_classes) int vote counts of the first k neighbours."""
-    neighbor_labels = np.asarray(neighbor_labels)
-    if not 1 <= k <= neighbor_labels.shape[1]:
-        raise ValueError(f"Invalid k: {k} (neighbours known: 1..{neighbor_labels.shape[1]})")
-    first = neighbor_labels[:, :k]
-    return np.stack([(first == c).sum(1) for c in range(num_classes)], axis=1)
-
-
 def decide_votes(votes):
     """votes: (M, C) counts. Returns (labels (M,) int64, tie (M,) bool).
 
@@ -139,7 +131,7 @@ class NeighborVotes:
     def decide(self, k: int):
         """Returns (labels (M,) int64, tie (M,) bool) for k neighbours (k clipped to k_max)."""
         k = int(min(max(k, 1), self.k_max))
-        return decide_votes(count_votes(self.neighbor_labels, k, self.num_classes))
+        return decide_votes(count_votes(self.neighbor_labels, self.num_classes, k))
 
     def accuracy(self, k: int, y) -> float:
         """Fraction of queries whose k-vote equals y (NaN for no queries)."""
@@ -190,8 +182,6 @@ def grid_neighbor_labels(X_train, y_train, grid: Grid, k_max: int, metric="l2", 
     tie order are those of the full search.
     Returns (H*W, k) int16 labels with k = min(k_max, N), or None when cancelled.
     """
-    from visualdl.engine.classifiers import KNearestNeighbor
-
     X_train = np.asarray(X_train, dtype=np.float32)
     y_train = np.asarray(y_train)
     k = int(min(k_max, len(y_train)))

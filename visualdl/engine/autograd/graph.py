@@ -24,7 +24,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from visualdl.engine.gradcheck import numerical_gradient, rel_error  # the project's one definition
+from visualdl.engine.nn.gradcheck import numerical_gradient, rel_error  # the project's one definition
 
 
 class GraphError(ValueError):

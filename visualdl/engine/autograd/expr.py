@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from visualdl.engine import autograd as ag
-from visualdl.engine.autograd import GraphError, Node
+from visualdl.engine.autograd import graph as ag
+from visualdl.engine.autograd.graph import GraphError, Node
 
 
 class ExprError(ValueError):

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from visualdl.engine.nn.losses import softmax_terms, svm_margins
+
 # --- the 4-pixel image (lecture 2/3 figure "an image with 4 pixels and 3 classes") ---
 PIXEL_EXAMPLE_X = np.array([56.0, 231.0, 24.0, 2.0])
 PIXEL_EXAMPLE_W = np.array([
@@ -77,19 +79,16 @@ def softmax_steps(scores, y):
         scores (C,), exp (C,) e^score (inf where it overflows; then use the
         shifted form), shifted (C,) scores - max, exp_shifted (C,),
         probs (C,) normalized, log_probs (C,) ln probs by the stable log-softmax
-        (shifted - ln sum exp(shifted): finite even where probs underflows to 0),
-        loss = -log_probs[y] (+0.0, never -0.0, when probs[y] is 1), y.
+        (finite even where probs underflows to 0), loss = -ln probs[y] (computed
+        with log-sum-exp, so exact even when probs[y] underflows to 0; +0.0, never
+        -0.0, when probs[y] is 1), y.
     """
     scores, y = _check_scores(scores, y)
-    shifted = scores - scores.max()  # same probabilities, no overflow
-    exp_shifted = np.exp(shifted)
+    t = softmax_terms(scores[None], [y])  # the engine's one softmax, on a batch of one
     with np.errstate(over="ignore"):
         exp = np.exp(scores)
-    probs = exp_shifted / exp_shifted.sum()
-    log_probs = shifted - np.log(exp_shifted.sum())
-    loss = 0.0 - log_probs[y] + 0.0  # + 0.0 turns -0.0 into 0.0
-    return {"scores": scores, "exp": exp, "shifted": shifted, "exp_shifted": exp_shifted,
-            "probs": probs, "log_probs": log_probs, "loss": float(loss), "y": y}
+    return {"scores": scores, "exp": exp, "shifted": t.shifted[0], "exp_shifted": t.exp_shifted[0],
+            "probs": t.probs[0], "log_probs": t.log_probs[0], "loss": float(t.losses[0]), "y": y}
 
 
 def svm_steps(scores, y, margin=1.0):
@@ -99,6 +98,5 @@ def svm_steps(scores, y, margin=1.0):
     Returns dict: scores (C,), margins (C,) with margins[y] = 0, loss = margins.sum(), y.
     """
     scores, y = _check_scores(scores, y)
-    margins = np.maximum(0.0, scores - scores[y] + float(margin))
-    margins[y] = 0.0  # the true class is not compared with itself
+    margins = svm_margins(scores[None], [y], float(margin))[0]  # the engine's one hinge, batch of one
     return {"scores": scores, "margins": margins, "loss": float(margins.sum()), "y": y}

@@ -1,4 +1,5 @@
-"""Classical classifiers of the course's first part: k-nearest neighbours and a linear classifier.
+"""Classical classifiers of the course's first part: k-nearest neighbours (here) and the linear
+classifier (``classical.linear``, re-exported here so ``visualdl.engine.classifiers`` keeps both).
 
     knn = KNearestNeighbor(k=1, metric="l2")      metric "l2" (Euclidean) or "l1" (Manhattan)
     knn.fit(X, y)                  X: (N, ...) any shape per example (images are flattened), y: (N,)
@@ -12,6 +13,8 @@
     clf.scores(X) -> (N, C) = X W^T + b with W (C, D), b (C,);  clf.templates() -> (C, 32, 32, 3)
 
     cross_validate_k(X, y, ks, folds=5, metric="l2") -> per-fold accuracies for every k, mean, std, best_k
+    count_votes(neighbor_labels (M, K), num_classes, k=None) -> (M, C): THE kNN vote count
+    linear_loss_and_grads, template_images: from classical.linear (see there)
 
 Rules worth knowing (and tested):
 - Distance ties: among training points at the same distance, the smaller
@@ -39,7 +42,11 @@ from __future__ import annotations
 import numpy as np
 
 from visualdl.data.errors import Cancelled
-from visualdl.engine import _parallel
+from visualdl.engine.classical.linear import LinearClassifier, linear_loss_and_grads, template_images
+from visualdl.engine.nn import _parallel
+
+__all__ = ["METRICS", "KNearestNeighbor", "count_votes", "votes_from_labels", "cross_validate_k",
+           "LinearClassifier", "linear_loss_and_grads", "template_images"]
 
 METRICS = ("l1", "l2")
 
@@ -273,24 +280,46 @@ class KNearestNeighbor:
     def votes(self, Q, k: int | None = None, progress=None, cancel=None) -> np.ndarray:
         """Q: (M, ...) -> (M, C) int64: how many of the k nearest training examples have each class."""
         idx, _ = self.neighbors(Q, k, progress, cancel, exact=False)
-        return votes_from_labels(self.y_train[idx], self.num_classes)
+        return count_votes(self.y_train[idx], self.num_classes)
 
     def predict(self, Q, k: int | None = None, progress=None, cancel=None) -> np.ndarray:
         """Q: (M, ...) -> (M,) int64 majority class of the k nearest (ties: smallest class index)."""
         return self.votes(Q, k, progress, cancel).argmax(axis=1).astype(np.int64)
 
 
-def votes_from_labels(neighbor_labels: np.ndarray, num_classes: int) -> np.ndarray:
-    """(M, k) labels of the neighbours -> (M, num_classes) vote counts."""
+_VOTE_BLOCK = 1 << 16  # labels per bincount call
+
+
+def count_votes(neighbor_labels, num_classes: int, k: int | None = None) -> np.ndarray:
+    """THE kNN vote count. neighbor_labels: (M, K) labels of each query's neighbours, nearest
+    first; k: count only the first k (default all K). Returns (M, num_classes) int64 counts.
+
+    np.bincount over labels offset by row (row r's labels land in r*C .. r*C + C - 1): a single
+    pass whatever the number of classes, taken in blocks of ~64K labels so the offset copy stays
+    in cache (bench/bench_votes.py compares it with counting class by class).
+    """
+    neighbor_labels = np.asarray(neighbor_labels)
+    if neighbor_labels.ndim != 2:
+        raise ValueError(f"neighbor_labels must be (M, K), got shape {neighbor_labels.shape}")
+    if k is not None:
+        if not 1 <= k <= neighbor_labels.shape[1]:
+            raise ValueError(f"Invalid k: {k} (neighbours known: 1..{neighbor_labels.shape[1]})")
+        neighbor_labels = neighbor_labels[:, :k]
     M = len(neighbor_labels)
-    flat = neighbor_labels + num_classes * np.arange(M)[:, None]
-    return np.bincount(flat.ravel(), minlength=M * num_classes).reshape(M, num_classes)
+    if neighbor_labels.size and (neighbor_labels.min() < 0 or neighbor_labels.max() >= num_classes):
+        bad = neighbor_labels[(neighbor_labels < 0) | (neighbor_labels >= num_classes)][0]
+        raise ValueError(f"Invalid label {bad}: must be in [0, {num_classes})")
+    out = np.empty((M, num_classes), np.int64)
+    rows = max(1, _VOTE_BLOCK // max(1, neighbor_labels.shape[1]))  # the offset copy stays in cache
+    offsets = num_classes * np.arange(rows, dtype=np.intp)[:, None]
+    for a in range(0, M, rows):
+        block = neighbor_labels[a:a + rows]
+        flat = block + offsets[:len(block)]  # intp: labels of row r land in r*C .. r*C + C - 1
+        out[a:a + rows] = np.bincount(flat.ravel(), minlength=len(block) * num_classes).reshape(-1, num_classes)
+    return out
 
 
-def cumulative_votes(neighbor_labels: np.ndarray, num_classes: int) -> np.ndarray:
-    """(M, K) labels nearest first -> (M, K, C) counts: [:, k-1] are the votes of the k nearest."""
-    onehot = neighbor_labels[:, :, None] == np.arange(num_classes)
-    return np.cumsum(onehot, axis=1, dtype=np.int32)
+votes_from_labels = count_votes  # the older name
 
 
 def cross_validate_k(X, y, ks, folds: int = 5, metric: str = "l2", progress=None, cancel=None) -> dict:
@@ -298,7 +327,7 @@ def cross_validate_k(X, y, ks, folds: int = 5, metric: str = "l2", progress=None
 
     X: (N, ...); y: (N,); ks: list of k values. Each fold's distances are
     computed ONCE: the max(ks) nearest training examples of every validation
-    example are found, and each k only recounts the votes of its first k.
+    example are found, and each k only recounts the votes of its first k (count_votes).
     Returns a JSON-able dict:
         {"ks": [k...], "folds": F, "metric": metric,
          "accuracies": [[acc of fold f for k] for k in ks]  (len(ks) x F),
@@ -323,9 +352,9 @@ def cross_validate_k(X, y, ks, folds: int = 5, metric: str = "l2", progress=None
             progress(f, folds, f"fold {f + 1} of {folds}")
         knn = KNearestNeighbor(max(ks), metric).fit(X[tr], y[tr], num_classes)
         idx, _ = knn.neighbors(X[va], max(ks), cancel=cancel, exact=False)
-        cum = cumulative_votes(y[tr][idx], num_classes)
+        labels = y[tr][idx]
         for j, k in enumerate(ks):
-            acc[j, f] = np.mean(cum[:, k - 1].argmax(axis=1) == y[va])
+            acc[j, f] = np.mean(count_votes(labels, num_classes, k).argmax(axis=1) == y[va])
     if progress is not None:
         progress(folds, folds, "done")
     mean, std = acc.mean(axis=1), acc.std(axis=1)
@@ -333,131 +362,3 @@ def cross_validate_k(X, y, ks, folds: int = 5, metric: str = "l2", progress=None
     best_k = min(k for k, m in zip(ks, mean) if m == mean.max())
     return {"ks": ks, "folds": folds, "metric": metric, "accuracies": acc.tolist(),
             "mean": mean.tolist(), "std": std.tolist(), "best_k": best_k}
-
-
-# ============================================================================ linear classifier
-class LinearClassifier:
-    """Linear scores f(x) = W x + b, W (C, D), trained by minibatch SGD (or any engine optimizer).
-
-    loss: "softmax" (cross-entropy) or "svm" (multiclass hinge, margin 1);
-    reg: L2 strength with the engine's convention R = 0.5 * reg * sum(W^2),
-    so dR/dW = reg * W (CS231n's reg * sum(W^2) equals ours with twice the reg).
-    X is flattened per example; for images pass (N, 32, 32, 3) data (already
-    centred, e.g. minus the mean image) so ``templates()`` gives images.
-    """
-
-    def __init__(self, num_classes: int, loss: str = "softmax", reg: float = 0.0, std: float = 1e-4,
-                 seed: int = 0, dtype=np.float32):
-        if loss not in ("softmax", "svm"):
-            raise ValueError(f"Unknown loss: {loss!r} (choose 'softmax' or 'svm')")
-        if not (np.isfinite(reg) and reg >= 0):
-            raise ValueError(f"Invalid regularization strength: {reg}")
-        if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
-            raise ValueError(f"Invalid number of classes: {num_classes!r}")
-        self.num_classes, self.loss, self.reg = int(num_classes), loss, float(reg)
-        self.std, self.seed, self.dtype = float(std), seed, np.dtype(dtype)
-        self.W = None  # (C, D), created on the first train() when D is known
-        self.b = None  # (C,)
-        self.input_shape = None
-        self.history = {"iteration": [], "loss": [], "epoch_acc": []}
-
-    def _init(self, D):
-        rng = np.random.default_rng(self.seed)
-        self.W = (self.std * rng.standard_normal((self.num_classes, D))).astype(self.dtype)
-        self.b = np.zeros(self.num_classes, self.dtype)
-
-    def _flat(self, X):
-        X = np.asarray(X)
-        if self.input_shape is None:
-            self.input_shape = X.shape[1:]
-        return X.reshape(len(X), -1).astype(self.dtype, copy=False)
-
-    def loss_and_grads(self, X, y):
-        """X: (N, D), y: (N,) -> (loss, dW (C, D), db (C,)), loss = data loss + 0.5 * reg * |W|^2."""
-        from visualdl.engine.losses import softmax_loss, svm_loss
-
-        Xf = self._flat(X)
-        if self.W is None:
-            self._init(Xf.shape[1])
-        scores = Xf @ self.W.T + self.b
-        data_loss, dscores = (softmax_loss if self.loss == "softmax" else svm_loss)(scores, y)
-        dscores = dscores.astype(self.dtype, copy=False)
-        dW = dscores.T @ Xf + self.reg * self.W
-        db = dscores.sum(axis=0)
-        loss = float(data_loss) + 0.5 * self.reg * float(np.sum(self.W.astype(np.float64) ** 2))
-        return loss, dW, db
-
-    def train(self, X, y, lr: float = 1e-7, num_iters: int = 1500, batch_size: int = 200,
-              optimizer: str = "sgd", X_val=None, y_val=None, seed: int = 0, progress=None, cancel=None,
-              **optim_hyper) -> dict:
-        """Minibatch training with ``visualdl.engine.optim`` (``optimizer`` name, lr, extra hyperparameters).
-
-        Batches are drawn with replacement (as CS231n does). history:
-        {"iteration": [...], "loss": [...]} every iteration, and "epoch_acc":
-        [(iteration, train batch acc, val acc or None)] every ~epoch.
-        """
-        from visualdl.engine.optim import make_optimizer
-
-        if isinstance(num_iters, bool) or not isinstance(num_iters, (int, np.integer)) or num_iters < 0:
-            raise ValueError(f"Invalid number of iterations: {num_iters!r}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"Invalid batch size: {batch_size!r}")
-        y = np.asarray(y).astype(np.int64)
-        N = len(y)
-        D = int(np.prod(np.asarray(X).shape[1:]))
-        if self.W is None:
-            self._init(D)
-        opt = make_optimizer(optimizer, lr=lr, **optim_hyper)
-        rng = np.random.default_rng(seed)
-        per_epoch = max(1, N // batch_size)
-        params = {"W": self.W, "b": self.b}
-        for it in range(num_iters):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("training cancelled")
-            batch = rng.integers(0, N, batch_size)
-            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported just below
-                loss, dW, db = self.loss_and_grads(X[batch], y[batch])
-            if not np.isfinite(loss):
-                raise FloatingPointError(f"Loss became {loss} at iteration {it}: learning rate {lr} too large?")
-            with np.errstate(over="ignore", invalid="ignore"):
-                opt.step(params, {"W": dW, "b": db})
-            self.history["iteration"].append(it)
-            self.history["loss"].append(loss)
-            if (it + 1) % per_epoch == 0 or it == num_iters - 1:
-                train_acc = float(np.mean(self.predict(X[batch]) == y[batch]))
-                val_acc = None if X_val is None else self.accuracy(X_val, y_val)
-                self.history["epoch_acc"].append((it, train_acc, val_acc))
-            if progress is not None and (it % 10 == 0 or it == num_iters - 1):
-                progress(it + 1, num_iters, f"iteration {it + 1}, loss {loss:.3f}")
-        return self.history
-
-    def scores(self, X) -> np.ndarray:
-        """X: (N, ...) -> (N, C) class scores."""
-        if self.W is None:
-            raise RuntimeError("LinearClassifier: train it before asking for scores")
-        out = np.empty((len(X), self.num_classes), self.dtype)
-        for a in range(0, len(X), 4096):  # bounded temporaries for large X
-            out[a:a + 4096] = self._flat(X[a:a + 4096]) @ self.W.T + self.b
-        return out
-
-    def predict(self, X) -> np.ndarray:
-        return self.scores(X).argmax(axis=1).astype(np.int64)
-
-    def accuracy(self, X, y) -> float:
-        return float(np.mean(self.predict(X) == np.asarray(y)))
-
-    def templates(self, shape=None) -> np.ndarray:
-        """(C, *shape) rows of W reshaped to the input shape (default: the training examples'
-        shape, e.g. (C, 32, 32, 3)); float, to be rescaled for display (see ``template_images``)."""
-        if self.W is None:
-            raise RuntimeError("LinearClassifier: train it before asking for templates")
-        shape = tuple(shape or self.input_shape or (self.W.shape[1],))
-        return self.W.reshape((self.num_classes, *shape)).copy()
-
-    def template_images(self, shape=None) -> np.ndarray:
-        """templates rescaled, each class on its own, to 0..255 uint8 (full contrast per template;
-        the course's notebook instead scales all classes by one global min and max)."""
-        t = self.templates(shape).astype(np.float64)
-        lo = t.reshape(len(t), -1).min(axis=1).reshape((-1,) + (1,) * (t.ndim - 1))
-        hi = t.reshape(len(t), -1).max(axis=1).reshape((-1,) + (1,) * (t.ndim - 1))
-        return np.round(255 * (t - lo) / np.maximum(hi - lo, 1e-12)).astype(np.uint8)

@@ -12,12 +12,12 @@ import numpy as np
 
 
 def l2_distance(a, b):
-    """a, b: images of the same shape (any dtype). Returns the L2 distance as a float."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    """a, b: images of the same shape (any dtype). Returns the L2 distance as a float
+    (``distances_to`` with one image: the module's one L2 formula)."""
+    a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape:
         raise ValueError(f"Images differ in shape: {a.shape} vs {b.shape}")
-    return float(np.sqrt(((a - b) ** 2).sum()))
+    return float(distances_to(a, b[None])[0])
 
 
 def _check_image(img):
@@ -111,11 +111,18 @@ def pixel_distance_demo(img, occlusion=8, equalize=True, dx=2, dy=2, tint=40.0):
 
 
 def distances_to(img, images):
-    """img: (H, W, 3); images: (N, H, W, 3). Returns (N,) float64 L2 distances to img."""
+    """img: (H, W, 3); images: (N, H, W, 3), any dtype. Returns (N,) float64 L2 distances to img.
+
+    Pixels are compared as float64 so uint8 arithmetic cannot wrap; images are taken
+    2000 at a time so the float64 copy stays small.
+    """
     img = np.asarray(img, dtype=np.float64).ravel()
     flat = np.asarray(images).reshape(len(images), -1)
+    if flat.shape[1] != img.size:
+        raise ValueError(f"Images differ in shape: {np.shape(images)[1:]} vs the reference's {img.size} values")
     out = np.empty(len(flat))
-    for start in range(0, len(flat), 2000):  # bounded memory for a float64 copy
+    for start in range(0, len(flat), 2000):
         block = flat[start:start + 2000].astype(np.float64)
-        out[start:start + 2000] = np.sqrt(((block - img) ** 2).sum(1))
+        block -= img
+        out[start:start + 2000] = np.sqrt(np.einsum("ij,ij->i", block, block))
     return out
