@@ -259,3 +259,17 @@ def test_imagenet_figures_pinned():
                    (2014, "GoogLeNet", 6.7), (None, "Human", 5.1), (2015, "ResNet", 3.57),
                    (2016, "GoogLeNet-v4", 3.08)]
     assert all(e["source"] for e in IMAGENET_TOP5)
+
+
+def test_sliding_steps_slice_equals_full_list():
+    x = np.arange(36.0).reshape(6, 6)
+    full = sliding_steps(x, kernel_preset("sobel_x"), 1, 1)
+    assert sliding_steps(x, kernel_preset("sobel_x"), 1, 1, start=7, stop=9) == full[7:9]
+    np.testing.assert_allclose([s["value"] for s in full], correlate2d(x, kernel_preset("sobel_x"), 1, 1).ravel())
+
+
+def test_rows_say_how_parameters_are_counted():
+    rows = describe_stack((3, 32, 32), [{"type": "conv", "filters": 4, "size": 5}, {"type": "batchnorm"},
+                                        {"type": "fc", "units": 10}])
+    assert [r["formula"] for r in rows] == ["4 × (5·5·3 + 1)", "2 × 4", "10 × (3136 + 1)"]
+    assert rows[0]["params"] == 304 and rows[1]["params"] == 8 and rows[2]["params"] == 31370

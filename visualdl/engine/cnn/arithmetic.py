@@ -20,7 +20,8 @@ course's slide on 5x5x3 filters, 4 of them, prints 360; the right count is 4 * (
     {"type": "fc", "units": D}                                      (flattens its input first)
 
 and returns one dict per layer: index, type, label, output_shape ((C, H, W) for volumes, (D,) after
-flatten/fc), params (weights + biases, gamma + beta for batch norm) and macs (multiply-adds for
+flatten/fc), params (weights + biases, gamma + beta for batch norm), formula (how params is
+counted, e.g. "6 × (5·5·3 + 1)") and macs (multiply-adds for
 one example: conv H'*W'*F*C*f*f, fc D_in*D_out; elementwise layers count 0).
 """
 from __future__ import annotations
@@ -110,6 +111,7 @@ def _layer(i: int, spec, shape: tuple) -> dict:
     if kind not in LAYER_TYPES:
         raise ValueError(f"unknown layer type {kind!r} (choose from {', '.join(LAYER_TYPES)})")
     params = macs = 0
+    formula = "0"
     if kind in ("conv", "pool"):
         if len(shape) != 3:
             raise ValueError(f"a {kind} layer needs a (C, H, W) volume, got shape {shape}")
@@ -123,6 +125,7 @@ def _layer(i: int, spec, shape: tuple) -> dict:
             f = _get(spec, "filters")
             params = conv_param_count(size, c, f, spec.get("bias", True))
             macs = ho * wo * f * c * size * size
+            formula = f"{f} × ({size}·{size}·{c}" + (" + 1)" if spec.get("bias", True) else ")")
             out = (f, ho, wo)
             label = f"CONV {f} {size}x{size}, stride {stride}, pad {pad}"
         else:
@@ -138,6 +141,7 @@ def _layer(i: int, spec, shape: tuple) -> dict:
         units = _get(spec, "units")
         params = units * (d_in + (1 if spec.get("bias", True) else 0))
         macs = d_in * units
+        formula = f"{units} × ({d_in}" + (" + 1)" if spec.get("bias", True) else ")")
         out = (units,)
         label = f"FC {d_in} -> {units}"
     elif kind == "flatten":
@@ -147,11 +151,12 @@ def _layer(i: int, spec, shape: tuple) -> dict:
         out, label = (d,), "FLATTEN"
     elif kind == "batchnorm":
         params, out, label = 2 * shape[0], shape, "BATCH NORM"
+        formula = f"2 × {shape[0]}"
     else:
         out = shape
         label = {"relu": "RELU", "dropout": "DROPOUT"}.get(kind) or str(spec.get("name", "activation")).upper()
     return {"index": i, "type": kind, "label": label, "output_shape": tuple(int(s) for s in out),
-            "params": int(params), "macs": int(macs)}
+            "params": int(params), "macs": int(macs), "formula": formula}
 
 
 def describe_stack(input_shape, layers) -> list[dict]:

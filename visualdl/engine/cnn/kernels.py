@@ -141,21 +141,25 @@ def to_grey(image_hwc) -> np.ndarray:
     return img.astype(np.float64) @ np.array([0.299, 0.587, 0.114]) / 255.0
 
 
-def sliding_steps(x, kernel, stride: int = 1, pad: int = 0, bias: float = 0.0) -> list[dict]:
-    """The convolution one output cell at a time (for the animation); see the module docstring."""
+def sliding_steps(x, kernel, stride: int = 1, pad: int = 0, bias: float = 0.0, start: int = 0,
+                  stop: int | None = None) -> list[dict]:
+    """The convolution one output cell at a time (for the animation); see the module docstring.
+
+    start/stop pick the steps [start, stop) of the H' * W' in row-major order (a big input need not
+    write out every step to show one)."""
     x = np.asarray(x, dtype=np.float64)
     k = _square_kernel(kernel)
     f = k.shape[0]
     ho, wo = _geometry(x, f, stride, pad)
     xp = pad2d(x, pad)
     steps = []
-    for i in range(ho):
-        for j in range(wo):
-            r0, c0 = i * stride, j * stride
-            window = xp[r0:r0 + f, c0:c0 + f]
-            terms = list(zip(window.ravel().tolist(), k.ravel().tolist()))
-            steps.append({"out": (i, j), "rows": (r0, r0 + f), "cols": (c0, c0 + f), "terms": terms,
-                          "value": float(sum(a * b for a, b in terms) + bias)})
+    for index in range(max(0, start), min(ho * wo, ho * wo if stop is None else stop)):
+        i, j = divmod(index, wo)
+        r0, c0 = i * stride, j * stride
+        window = xp[r0:r0 + f, c0:c0 + f]
+        terms = list(zip(window.ravel().tolist(), k.ravel().tolist()))
+        steps.append({"out": (i, j), "rows": (r0, r0 + f), "cols": (c0, c0 + f), "terms": terms,
+                      "value": float(sum(a * b for a, b in terms) + bias)})
     return steps
 
 
