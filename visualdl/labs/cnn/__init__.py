@@ -14,7 +14,7 @@ Tabs:
 from __future__ import annotations
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from visualdl.labs.cnn.arith_tab import ConvArithTab
 from visualdl.labs.cnn.filters_tab import FiltersTab
@@ -22,10 +22,22 @@ from visualdl.labs.cnn.imagenet_tab import ImagenetTab
 from visualdl.labs.cnn.pool_tab import PoolTab
 from visualdl.labs.cnn.stack_tab import StackTab
 
-try:  # the live-training tab lives in its own module (it may be absent)
-    from visualdl.labs.cnn.live import LiveCnnTab
-except ImportError:
-    LiveCnnTab = None
+
+
+LIVE_MODULE = "visualdl.labs.cnn.live"
+
+
+def live_tab_class():
+    """(LiveCnnTab from visualdl.labs.cnn.live or None, why it is missing or "").
+
+    An absent module means no live tab; a module that fails to import is reported, not hidden."""
+    try:
+        from visualdl.labs.cnn.live import LiveCnnTab
+    except ImportError as exc:
+        if isinstance(exc, ModuleNotFoundError) and exc.name == LIVE_MODULE:
+            return None, ""
+        return None, f"The live-training tab could not be loaded: {exc}"
+    return LiveCnnTab, ""
 
 
 class CnnLab(QWidget):
@@ -46,10 +58,15 @@ class CnnLab(QWidget):
         self.tabs.addTab(self.filters_tab, "Filters on an image")
         self.tabs.addTab(self.imagenet_tab, "Why CNNs won")
         self.live_tab = None
-        if LiveCnnTab is not None:
-            self.live_tab = LiveCnnTab(ctx)
+        live_cls, why = live_tab_class()
+        if live_cls is not None:
+            self.live_tab = live_cls(ctx)
             self.pages.append(self.live_tab)
             self.tabs.addTab(self.live_tab, "Live training")
+        elif why:
+            message = QLabel(why)
+            message.setWordWrap(True)
+            self.tabs.addTab(message, "Live training")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)

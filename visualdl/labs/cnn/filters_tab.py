@@ -23,6 +23,7 @@ from visualdl.ui.export import install_export_menu
 N_TEST = 500
 KMAX = 5
 KERNEL_LIMIT = 100.0
+DECIMALS = 4  # the boxes show 4 decimals; presets keep their exact values (1/9, 1/256) in self._kernel
 
 
 class FiltersTab(QWidget):
@@ -38,6 +39,7 @@ class FiltersTab(QWidget):
         self.pre = self.post = None
         self._setting_kernel = False
         self._picked = False  # the first load picks a high-contrast image
+        self._kernel = np.zeros((3, 3))
         self._build()
         self._set_preset("sobel_x")
 
@@ -60,8 +62,8 @@ class FiltersTab(QWidget):
         for r in range(KMAX):
             row = []
             for c in range(KMAX):
-                box = spin(-KERNEL_LIMIT, KERNEL_LIMIT, 0.0, decimals=3, keyboard_tracking=True)
-                box.setToolTip(f"weight ({r}, {c}); from -{KERNEL_LIMIT:g} to {KERNEL_LIMIT:g}")
+                box = spin(-KERNEL_LIMIT, KERNEL_LIMIT, 0.0, decimals=DECIMALS, keyboard_tracking=True)
+                box.setProperty("cell", (r, c))
                 box.setMaximumWidth(64)
                 box.valueChanged.connect(self._on_cell_change)
                 grid.addWidget(box, r, c)
@@ -178,10 +180,11 @@ class FiltersTab(QWidget):
         return int(self.size_combo.currentData())
 
     def kernel(self) -> np.ndarray:
-        k = self.size()
-        return np.array([[self.cells[r][c].value() for c in range(k)] for r in range(k)])
+        """(k, k) float64: the exact weights in use (a preset's fractions are not rounded to the boxes)."""
+        return self._kernel.copy()
 
     def _set_kernel(self, kernel: np.ndarray) -> None:
+        self._kernel = np.array(kernel, dtype=np.float64)
         self._setting_kernel = True
         try:
             k = kernel.shape[0]
@@ -189,7 +192,10 @@ class FiltersTab(QWidget):
                 for c in range(KMAX):
                     box = self.cells[r][c]
                     box.setVisible(r < k and c < k)
-                    box.setValue(float(kernel[r, c]) if r < k and c < k else 0.0)
+                    value = float(kernel[r, c]) if r < k and c < k else 0.0
+                    box.setValue(value)
+                    box.setToolTip(f"weight ({r}, {c}) = {value!r}; type any number from -{KERNEL_LIMIT:g} "
+                                   f"to {KERNEL_LIMIT:g}")
         finally:
             self._setting_kernel = False
         self.recompute()
@@ -203,12 +209,14 @@ class FiltersTab(QWidget):
     def _on_size_change(self, _index: int) -> None:
         name = self.preset_combo.currentData()
         if name == "custom":  # keep the typed numbers: a 3x3 goes to the centre of 5x5, 5x5 keeps its centre
-            grid = np.array([[b.value() for b in row] for row in self.cells])
-            if self.size() == 5:
+            old = self._kernel
+            if self.size() == 5 and old.shape[0] == 3:
                 new = np.zeros((5, 5))
-                new[1:4, 1:4] = grid[:3, :3]
+                new[1:4, 1:4] = old
+            elif self.size() == 3 and old.shape[0] == 5:
+                new = old[1:4, 1:4]
             else:
-                new = grid[1:4, 1:4]
+                new = old
             self._set_kernel(new)
         else:
             self._set_kernel(kernel_preset(name, self.size()))
@@ -218,9 +226,12 @@ class FiltersTab(QWidget):
         self._set_preset(self.preset_combo.currentData())
 
     @Slot(float)
-    def _on_cell_change(self, _value: float) -> None:
+    def _on_cell_change(self, value: float) -> None:
         if self._setting_kernel:
             return
+        r, c = self.sender().property("cell")
+        if r < self._kernel.shape[0] and c < self._kernel.shape[1]:
+            self._kernel[r, c] = value
         self.preset_combo.blockSignals(True)
         select(self.preset_combo, "custom")
         self.preset_combo.blockSignals(False)
@@ -242,7 +253,11 @@ class FiltersTab(QWidget):
         meaning = ("keeps the average brightness" if abs(total - 1) < 1e-9 else
                    "flat areas give 0: it responds only to change (edges)" if abs(total) < 1e-9 else
                    f"flat areas are multiplied by {fmt(total)}")
-        self.sum_label.setText(f"Sum of the weights = {fmt(total)}: {meaning}.")
+        k = kernel.shape[0]
+        shown = np.array([[self.cells[r][c].value() for c in range(k)] for r in range(k)])
+        rounded = " The boxes show 4 decimals; the exact preset values (e.g. 1/9, 1/256) are used." \
+            if not np.array_equal(shown, kernel) else ""
+        self.sum_label.setText(f"Sum of the weights = {fmt(total)}: {meaning}.{rounded}")
         if self.data is None:
             self.size_label.setText("Loading an image…" if self.loading() else "No image yet.")
             return

@@ -58,38 +58,6 @@ class StackTable(QTableWidget):
         write_atomic(path, write, newline="", encoding="utf-8")
 
 
-class StackTable(QTableWidget):
-    """The table; export_csv writes its rows (so Export all gives the numbers, not only a picture)."""
-
-    def __init__(self, parent=None):
-        super().__init__(0, len(COLUMNS), parent)
-        self.setHorizontalHeaderLabels(COLUMNS)
-        self.verticalHeader().setVisible(False)
-        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.rows: list[list[str]] = []
-
-    def set_rows(self, rows: list[list[str]]) -> None:
-        self.rows = rows
-        self.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, text in enumerate(row):
-                self.setItem(r, c, QTableWidgetItem(text))
-        self.resizeColumnsToContents()
-
-    def export_csv(self, path) -> None:
-        path = Path(path)
-        tmp = temporary_beside(path, suffix=".csv")
-        try:
-            with open(tmp, "w", newline="", encoding="utf-8") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(COLUMNS)
-                writer.writerows([[t.replace(",", "") for t in row] for row in self.rows])
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-
-
 class StackTab(QWidget):
     def __init__(self, ctx=None, parent=None):
         super().__init__(parent)
