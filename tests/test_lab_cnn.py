@@ -119,6 +119,8 @@ def test_step_and_play_slide_the_filter(lab, qtbot):
     qtbot.waitUntil(lambda: not tab.play_button.isChecked(), timeout=5000)  # stops at the end
     click(qtbot, tab.reset_button)
     assert tab.input_view.block is None and int(tab.output_view.text_mask.sum()) == 0
+    click(qtbot, tab.end_button)
+    assert tab.step_label.text() == "step 9 / 9" and tab.input_view.block == (4, 7, 4, 7)
 
 
 def test_padding_is_drawn_as_zeros(lab, qtbot):
@@ -288,7 +290,7 @@ def test_export_all_views(lab, qtbot, tmp_path):
     targets = lab.export_targets()
     pages = (lab.arith_tab, lab.stack_tab, lab.pool_tab, lab.filters_tab, lab.imagenet_tab)
     own = [name for page in pages for name in page.export_targets()]
-    assert len(own) == 14 and set(own) <= set(targets)
+    assert len(own) == 15 and set(own) <= set(targets)
     written = export_all(targets, tmp_path)
     pngs = [p for p in written if p.suffix == ".png"]
     assert len(pngs) == len(targets)
@@ -350,3 +352,29 @@ def test_registered_and_opens_from_the_main_window(qtbot, tmp_path):
     finally:
         window.current_lab().shutdown()
         ctx.shutdown()
+
+
+def test_opening_cifar_switches_the_image_source(lab, qtbot, ctx, cifar_path):
+    tab = _loaded(qtbot, lab)
+    assert tab.source_combo.currentData() == "builtin"
+    ctx.set_cifar_path(str(cifar_path))  # what File > Open CIFAR-10 archive does
+    assert tab.source_combo.currentData() == "cifar10"
+    qtbot.waitUntil(lambda: tab.data is not None and tab.data.name == "cifar10", timeout=WAIT)
+    assert tab.data.class_names[0] == "airplane"
+
+
+def test_nothing_loads_before_an_image_tab_opens_and_cifar_is_preferred(qtbot, tmp_path, cifar_path):
+    settings = Settings(tmp_path / "s.ini")
+    context = AppContext(settings)
+    context.set_cifar_path(str(cifar_path))
+    widget = CnnLab(context)
+    qtbot.addWidget(widget)
+    try:
+        assert widget.filters_tab.source_combo.currentData() == "cifar10"
+        assert widget.filters_tab.load_job is None  # nothing loaded at start-up
+        widget.show()
+        tab = _loaded(qtbot, widget)
+        assert tab.data.name == "cifar10"
+    finally:
+        widget.shutdown()
+        context.shutdown()

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
 
 from visualdl.engine.cnn import conv_output_size, conv_param_count, correlate2d, pad2d, sliding_steps
 from visualdl.labs.cnn.views import ERROR_STYLE, OK_STYLE, MatrixView, diverging_rgb, fmt
-from visualdl.labs.common.widgets import spin
+from visualdl.labs.common.widgets import guard_wheel_in, spin
 from visualdl.ui.export import install_export_menu
 
 # (button text, input size, filter size, stride, pad, filters, depth)
@@ -28,7 +28,7 @@ COURSE_CASES = [
 MAX_WRITTEN_TERMS = 25  # dot products up to 5x5 are written out term by term
 PLAY_MS = 450
 
-PAD_RGB = (225, 225, 225)
+PAD_RGB = (255, 222, 173)
 FIELD_RGB = (200, 220, 255)
 DONE_RGB = (215, 240, 215)
 CURRENT_RGB = (255, 230, 120)
@@ -59,6 +59,7 @@ class ConvArithTab(QWidget):
         self.timer.setInterval(PLAY_MS)
         self.timer.timeout.connect(self._on_timer)
         self._build()
+        guard_wheel_in(self)
         self._recompute()
 
     # ------------------------------------------------------------------ layout
@@ -118,16 +119,18 @@ class ConvArithTab(QWidget):
         self.play_button = QPushButton("Play")
         self.play_button.setCheckable(True)
         self.reset_button = QPushButton("Reset")
+        self.end_button = QPushButton("To the end")
+        self.end_button.clicked.connect(self._on_end_clicked)
         self.step_button.clicked.connect(self._on_step_clicked)
         self.play_button.toggled.connect(self._on_play_toggled)
         self.reset_button.clicked.connect(self._on_reset_clicked)
         self.step_label = QLabel()
         controls = QHBoxLayout()
-        for w in (self.step_button, self.play_button, self.reset_button, self.step_label):
+        for w in (self.step_button, self.play_button, self.end_button, self.reset_button, self.step_label):
             controls.addWidget(w)
         controls.addStretch(1)
 
-        self.input_view = MatrixView("Input (one channel), zero padding in grey")
+        self.input_view = MatrixView("Input (one channel)")
         self.output_view = MatrixView("Output (one filter)")
         install_export_menu(self.input_view, "Convolution input grid")
         self.filter_view = MatrixView("Filter weights (blue < 0 < red)", max_cell=40)
@@ -191,7 +194,7 @@ class ConvArithTab(QWidget):
         self.out = correlate2d(self.x, self.w, s, p) if self.valid else None
         self.filter_view.title = f"Filter {f}x{f}: -1 blue, 0 white, 1 red"
         self.filter_view.set_matrix(self.w, diverging_rgb(self.w, 1.6))
-        for b in (self.step_button, self.play_button, self.reset_button):
+        for b in (self.step_button, self.play_button, self.end_button, self.reset_button):
             b.setEnabled(self.valid)
         self._draw()
 
@@ -221,15 +224,17 @@ class ConvArithTab(QWidget):
         n, f, s, p, _, d = self.settings()
         xp = pad2d(self.x, p)
         size = xp.shape[0]
-        colours = np.full((size, size, 3), 255, np.uint8)
+        # input cells shaded by value (0 white .. 9 grey) so a big input still shows its pattern
+        shade = (255 - 8 * xp).clip(0, 255).astype(np.uint8)
+        colours = np.repeat(shade[..., None], 3, axis=-1)
         colours[:p, :], colours[size - p:, :], colours[:, :p], colours[:, size - p:] = (PAD_RGB,) * 4
         step = self._current_step()
         block = None
         if step is not None:
             (r0, r1), (c0, c1) = step["rows"], step["cols"]
-            colours[r0:r1, c0:c1] = FIELD_RGB
+            colours[r0:r1, c0:c1] = (0.5 * colours[r0:r1, c0:c1] + 0.5 * np.array(FIELD_RGB)).astype(np.uint8)
             block = (r0, r1, c0, c1)
-        self.input_view.title = f"Input {n}x{n}" + (f", padded to {size}x{size} (zeros in grey)" if p else "") + \
+        self.input_view.title = f"Input {n}x{n}" + (f", padded to {size}x{size} (zeros in orange)" if p else "") + \
             (f" — channel 1 of {d}" if d > 1 else "")
         self.input_view.set_matrix(xp, colours, block)
         total = 0 if self.out is None else self.out.size
@@ -303,6 +308,13 @@ class ConvArithTab(QWidget):
     @Slot()
     def _on_timer(self) -> None:
         self.advance()
+
+    @Slot()
+    def _on_end_clicked(self) -> None:
+        self.play_button.setChecked(False)
+        if self.out is not None:
+            self.pos = self.out.size - 1
+            self._draw()
 
     @Slot()
     def _on_reset_clicked(self) -> None:

@@ -10,13 +10,13 @@ pre-ReLU map's range so their brightness compares.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import (QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (QAbstractSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget)
 
 from visualdl.engine.cnn import KERNEL_NAMES, KERNEL_TITLES, apply_kernel, conv_output_size, kernel_preset, relu, \
     to_grey
-from visualdl.labs.cnn.views import ERROR_STYLE, ImagePlot, ScaleBar, diverging_rgb, fmt, grey_rgb
-from visualdl.labs.common.widgets import combo, select, spin
+from visualdl.labs.cnn.views import ERROR_STYLE, ImagePlot, MatrixView, ScaleBar, diverging_rgb, fmt, grey_rgb
+from visualdl.labs.common.widgets import combo, guard_wheel_in, select, spin
 from visualdl.labs.image_source import image_source_combo, start_image_load
 from visualdl.ui.export import install_export_menu
 
@@ -41,6 +41,12 @@ class FiltersTab(QWidget):
         self._picked = False  # the first load picks a high-contrast image
         self._kernel = np.zeros((3, 3))
         self._build()
+        if ctx.cifar_path() is not None:  # CIFAR-10 is open: show its images (loaded when first needed)
+            self.source_combo.blockSignals(True)
+            select(self.source_combo, "cifar10")
+            self.source_combo.blockSignals(False)
+        ctx.cifar_path_changed.connect(self._on_cifar_path_change)
+        guard_wheel_in(self)
         self._set_preset("sobel_x")
 
     # ------------------------------------------------------------------ layout
@@ -64,7 +70,9 @@ class FiltersTab(QWidget):
             for c in range(KMAX):
                 box = spin(-KERNEL_LIMIT, KERNEL_LIMIT, 0.0, decimals=DECIMALS, keyboard_tracking=True)
                 box.setProperty("cell", (r, c))
-                box.setMaximumWidth(64)
+                box.setMaximumWidth(74)
+                box.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+                box.setAlignment(Qt.AlignmentFlag.AlignRight)
                 box.valueChanged.connect(self._on_cell_change)
                 grid.addWidget(box, r, c)
                 row.append(box)
@@ -94,6 +102,9 @@ class FiltersTab(QWidget):
         form.addRow("Input", self.mode_combo)
         form.addRow("Normalise", self.norm_combo)
         form.addRow(self.status_label)
+        self.kernel_view = MatrixView("Kernel as colours (blue < 0 < red)", max_cell=56)
+        install_export_menu(self.kernel_view, "Filter kernel")
+        form.addRow(self.kernel_view)
         panel = QGroupBox("Image and kernel")
         panel.setLayout(form)
         panel.setFixedWidth(400)
@@ -242,6 +253,18 @@ class FiltersTab(QWidget):
         self.data = None
         self.load()
 
+    @Slot(str)
+    def _on_cifar_path_change(self, _path: str) -> None:
+        """The user opened CIFAR-10: switch to it (loading now only if images were already shown)."""
+        if self.ctx.cifar_path() is None or self.source_combo.currentData() == "cifar10":
+            return
+        if self.data is None and not self.loading():
+            self.source_combo.blockSignals(True)
+            select(self.source_combo, "cifar10")
+            self.source_combo.blockSignals(False)
+        else:
+            select(self.source_combo, "cifar10")
+
     @Slot()
     def _on_setting_change(self, *_args) -> None:
         self.recompute()
@@ -258,6 +281,7 @@ class FiltersTab(QWidget):
         rounded = " The boxes show 4 decimals; the exact preset values (e.g. 1/9, 1/256) are used." \
             if not np.array_equal(shown, kernel) else ""
         self.sum_label.setText(f"Sum of the weights = {fmt(total)}: {meaning}.{rounded}")
+        self.kernel_view.set_matrix(kernel, diverging_rgb(kernel))
         if self.data is None:
             self.size_label.setText("Loading an image…" if self.loading() else "No image yet.")
             return
@@ -298,7 +322,7 @@ class FiltersTab(QWidget):
         self.feature_map_changed.emit(self.post)
 
     def export_targets(self) -> dict:
-        return {"Filter input image": self.image_plot, "Feature map before ReLU": self.pre_plot,
+        return {"Filter kernel": self.kernel_view, "Filter input image": self.image_plot, "Feature map before ReLU": self.pre_plot,
                 "Feature map after ReLU": self.post_plot}
 
     def shutdown(self) -> None:

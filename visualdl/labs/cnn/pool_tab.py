@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QAbstractSpinBox, QGridLayout, QGroupBox, QHBoxLay
 
 from visualdl.engine.cnn import pool2d, pool_argmax
 from visualdl.labs.cnn.views import ERROR_STYLE, ImagePlot, MatrixView, ScaleBar, fmt, grey_rgb
-from visualdl.labs.common.widgets import spin
+from visualdl.labs.common.widgets import guard_wheel_in, spin
 from visualdl.ui.export import install_export_menu
 
 COURSE_EXAMPLE = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], float)
@@ -24,6 +24,7 @@ class PoolTab(QWidget):
         self.ctx = ctx
         self.feature_map = None
         self._build()
+        guard_wheel_in(self)
         self.recompute()
 
     def _build(self) -> None:

@@ -16,7 +16,7 @@ from visualdl.atomic import write_atomic
 from visualdl.engine.cnn import STACK_PRESETS, describe_stack, stack_totals
 from visualdl.engine.models import build_model, default_config
 from visualdl.labs.cnn.views import ERROR_STYLE, OK_STYLE
-from visualdl.labs.common.widgets import combo
+from visualdl.labs.common.widgets import combo, guard_wheel_in
 from visualdl.ui.export import install_export_menu
 
 COLUMNS = ["#", "Layer", "Output shape", "Output numbers", "Parameters", "Counted as", "Multiply-adds"]
@@ -81,6 +81,7 @@ class StackTab(QWidget):
         layout.addWidget(self.check_label)
         layout.addWidget(self.note_label)
         self.rows: list[dict] = []
+        guard_wheel_in(self)
         self.show_preset(self.preset_combo.currentData())
 
     def show_preset(self, key: str) -> None:

@@ -43,10 +43,10 @@ def grey_rgb(values, vmax=None) -> np.ndarray:
 
 
 def fmt(v: float) -> str:
-    """A number as short as it can be written exactly-ish: 3, -0.5, 0.11."""
-    if float(v).is_integer():
+    """A number short but honest: whole numbers as such, others to 4 significant digits (0.0625, 0.1111, 3.25)."""
+    if float(v).is_integer() and abs(v) < 1e15:
         return str(int(v))
-    return f"{v:.2f}".rstrip("0").rstrip(".")
+    return f"{v:.4g}"
 
 
 def write_matrix_csv(path, matrix) -> None:
