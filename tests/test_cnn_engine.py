@@ -273,3 +273,14 @@ def test_rows_say_how_parameters_are_counted():
                                         {"type": "fc", "units": 10}])
     assert [r["formula"] for r in rows] == ["4 × (5·5·3 + 1)", "2 × 4", "10 × (3136 + 1)"]
     assert rows[0]["params"] == 304 and rows[1]["params"] == 8 and rows[2]["params"] == 31370
+
+
+def test_describe_config_and_point_input():
+    from visualdl.engine.cnn import describe_config
+
+    cfg = default_config("small_cnn")
+    assert describe_config(cfg) == describe_stack((3, 32, 32), STACK_PRESETS["small_cnn"]["layers"])
+    with pytest.raises(ValueError, match="needs \\(C, H, W\\) input"):
+        stack_from_config(cfg, (2,), 3)
+    rows = describe_config(default_config("two_layer"), (2,), 3)
+    assert [r["output_shape"] for r in rows] == [(100,), (100,), (3,)]

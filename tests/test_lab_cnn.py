@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QWidget
-from user import choose, click, type_into
+from user import choose, click, trigger, type_into
 
 from visualdl.engine.cnn import IMAGENET_TOP5, kernel_preset, to_grey
 from visualdl.labs.cnn import CnnLab
@@ -347,8 +347,19 @@ def test_registered_and_opens_from_the_main_window(qtbot, tmp_path):
     assert (spec.number, spec.title) == (6, "Convolutional networks")
     ctx, window = create_window(tmp_path / "s.ini", "cnn")
     qtbot.addWidget(window)
+    window.show()
     try:
-        assert isinstance(window.current_lab(), CnnLab)
+        lab = window.current_lab()
+        assert isinstance(lab, CnnLab)
+        click(qtbot, lab.arith_tab.case_buttons["stride 2"])
+        trigger(window, "Run", "Step")  # the Run menu (Right / N) steps the animation
+        trigger(window, "Run", "Step")
+        assert lab.arith_tab.step_label.text() == "step 2 / 9"
+        trigger(window, "Run", "Reset")
+        assert lab.arith_tab.input_view.block is None
+        lab.tabs.setCurrentWidget(lab.imagenet_tab)
+        trigger(window, "Run", "Step")  # nothing to step there: said, not crashed
+        assert "nothing to run" in window.statusBar().currentMessage()
     finally:
         window.current_lab().shutdown()
         ctx.shutdown()

@@ -1,7 +1,7 @@
 """ImageNet (ILSVRC) classification: top-5 error of the winning entries by year, and human error.
 
-    IMAGENET_TOP5: list of dicts {year (None for the human), name, cnn (bool), top5_error (percent), depth (layers, None if not a
-                   network or not one number), source}, in the course's order.
+    IMAGENET_TOP5: list of dicts {year (None for the human), name, cnn (bool), top5_error (percent),
+                   depth (layers; None if not a network or not one number), source}, in the course's order.
     IMAGENET_SOURCES: one-line caption text citing every figure.
 
 The course's "why CNNs won" chart: the error fell from 25.8% (2011, no CNN) to 16.4% with AlexNet

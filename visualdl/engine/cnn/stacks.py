@@ -5,6 +5,8 @@
     stack_from_config(cfg, input_shape, num_classes)
         the layer specs of the network ``visualdl.engine.models.build_model`` builds for cfg,
         one spec per real layer (same order, same shapes, same parameter counts).
+    describe_config(cfg, input_shape, num_classes)
+        describe_stack of those specs: the shape/parameter table of a live model's config.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import copy
 from visualdl.engine.models import PRESETS as MODEL_PRESETS
 from visualdl.engine.models import default_config, validate_config
 
-__all__ = ["STACK_PRESETS", "stack_preset", "stack_from_config"]
+__all__ = ["STACK_PRESETS", "stack_preset", "stack_from_config", "describe_config"]
 
 
 def _conv(filters, size, stride=1, pad=0):
@@ -72,6 +74,13 @@ def stack_from_config(cfg: dict, input_shape=(3, 32, 32), num_classes: int = 10)
             layers.append({"type": "dropout"})
     layers.append(_fc(int(num_classes)))
     return layers
+
+
+def describe_config(cfg: dict, input_shape=(3, 32, 32), num_classes: int = 10) -> list[dict]:
+    """describe_stack rows (one per real layer of build_model) for a model config."""
+    from visualdl.engine.cnn.arithmetic import describe_stack
+
+    return describe_stack(input_shape, stack_from_config(cfg, input_shape, num_classes))
 
 
 STACK_PRESETS: dict[str, dict] = {

@@ -78,6 +78,23 @@ class CnnLab(QWidget):
         if self.tabs.widget(index) in (self.pool_tab, self.filters_tab):
             self.filters_tab.ensure_loaded()
 
+    # Run menu (Space, Right/N, R): the current tab's animation or training, when it has one
+    def _run(self, method: str) -> None:
+        fn = getattr(self.tabs.currentWidget(), method, None)
+        if fn is None:
+            self.ctx.status("This tab has nothing to run: Step and Play are on 'Conv arithmetic'.")
+            return
+        fn()
+
+    def toggle_play(self) -> None:
+        self._run("toggle_play")
+
+    def step_once(self) -> None:
+        self._run("step_once")
+
+    def reset_run(self) -> None:
+        self._run("reset_run")
+
     def export_targets(self) -> dict:
         targets = {}
         for page in self.pages:

@@ -174,7 +174,8 @@ class ConvArithTab(QWidget):
         self.pos = -1
         count = conv_param_count(f, d, k)
         self.params_label.setText(
-            f"Parameters: {k} filter{'s' if k > 1 else ''} × ({f}·{f}·{d} weights + 1 bias) = {k} × {f * f * d + 1} = {count:,}")
+            f"Parameters: {k} filter{'s' if k > 1 else ''} × ({f}·{f}·{d} weights + 1 bias) = "
+            f"{k} × {f * f * d + 1} = {count:,}")
         formula = f"({n} − {f} + 2·{p}) / {s} + 1"
         try:
             size = conv_output_size(n, f, s, p)
@@ -318,6 +319,17 @@ class ConvArithTab(QWidget):
 
     @Slot()
     def _on_reset_clicked(self) -> None:
+        self.reset_run()
+
+    # the window's Run menu (Space, Right/N, R) drives the animation like the buttons
+    def toggle_play(self) -> None:
+        if self.play_button.isEnabled():
+            self.play_button.toggle()
+
+    def step_once(self) -> None:
+        self.advance()
+
+    def reset_run(self) -> None:
         self.play_button.setChecked(False)
         self.pos = -1
         self._draw()

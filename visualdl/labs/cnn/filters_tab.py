@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QAbstractSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QVBoxLayout, QWidget)
 
 from visualdl.engine.cnn import KERNEL_NAMES, KERNEL_TITLES, apply_kernel, conv_output_size, kernel_preset, relu, \
     to_grey
@@ -322,7 +323,8 @@ class FiltersTab(QWidget):
         self.feature_map_changed.emit(self.post)
 
     def export_targets(self) -> dict:
-        return {"Filter kernel": self.kernel_view, "Filter input image": self.image_plot, "Feature map before ReLU": self.pre_plot,
+        return {"Filter kernel": self.kernel_view, "Filter input image": self.image_plot,
+                "Feature map before ReLU": self.pre_plot,
                 "Feature map after ReLU": self.post_plot}
 
     def shutdown(self) -> None:

@@ -63,7 +63,8 @@ class ImagenetTab(QWidget):
         p.setXRange(-0.6, len(x) - 0.4, padding=0)
         install_export_menu(self.plot, "ImageNet top-5 error by year")
         self.caption = QLabel(
-            "Grey: the last winner without a CNN (hand-made features). Blue: CNNs, mostly deeper each year (layers above the bars). Orange: a "
+            "Grey: the last winner without a CNN (hand-made features). Blue: CNNs, mostly deeper each year "
+            "(layers above the bars). Orange: a "
             "trained human. The first CNN winner (AlexNet, 2012) cut the error by more than a third; by 2015 "
             "networks beat the human annotator. " + IMAGENET_SOURCES)
         self.caption.setWordWrap(True)

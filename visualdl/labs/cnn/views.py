@@ -107,6 +107,7 @@ class MatrixView(QWidget):
         h, w = self.values.shape
         s = self.cell_size()
         if not s:
+            p.end()
             return
         x0, y0 = (self.width() - s * w) / 2, 24.0
         font = QFont(p.font())
