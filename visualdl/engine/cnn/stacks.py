@@ -120,7 +120,8 @@ STACK_PRESETS: dict[str, dict] = {
                    _conv(384, 3, 1, 1), dict(RELU), _conv(384, 3, 1, 1), dict(RELU), _conv(256, 3, 1, 1), dict(RELU),
                    _pool(3, 2), _fc(4096), dict(RELU), _fc(4096), dict(RELU), _fc(1000)],
         "note": "One-GPU form: conv1 has 96 11x11x3 filters with stride 4 -> 55x55x96, (11*11*3 + 1) * 96 = "
-                "34,944 parameters; about 60 million in all, most of them in the first fully connected layer. "
+                "34,944 parameters; 62.4 million in all (the course's 'about 60 million'), most of them in the first "
+                "fully connected layer. "
                 "The 2012 paper split conv2, conv4 and conv5 over two GPUs (fewer weights) and used local "
                 "response normalisation (no parameters, left out).",
     },

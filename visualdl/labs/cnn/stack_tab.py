@@ -38,7 +38,9 @@ class StackTable(QTableWidget):
         self.setHorizontalHeaderLabels(COLUMNS)
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.rows: list[list[str]] = []
 
     def set_rows(self, rows: list[list[str]]) -> None:
@@ -47,7 +49,6 @@ class StackTable(QTableWidget):
         for r, row in enumerate(rows):
             for c, text in enumerate(row):
                 self.setItem(r, c, QTableWidgetItem(text))
-        self.resizeColumnsToContents()
 
     def export_csv(self, path) -> None:
         def write(fh):
