@@ -88,6 +88,21 @@ def test_play_pause_and_reset_to_the_same_start(qtbot, tab):
     assert tab.curves.raw.getData()[0] is None or len(tab.curves.raw.getData()[0]) == 0
 
 
+def test_test_accuracy_is_measured_and_training_goes_on(qtbot, tab):
+    click(qtbot, tab.play_button)
+    qtbot.waitUntil(lambda: len(tab.log) >= 1, timeout=30000)
+    click(qtbot, tab.test_button)
+    qtbot.waitUntil(lambda: tab.test_result.text().startswith("Test accuracy:"), timeout=30000)
+    text = tab.test_result.text()
+    assert " on 16 examples (iteration " in text
+    shown = float(text.split(":")[1].split("%")[0]) / 100
+    assert min(abs(shown - k / 16) for k in range(17)) < 1e-4  # a share of the 16 test images
+    assert tab.play_button.text() == "Pause" and tab.test_button.isEnabled()
+    n = len(tab.log)
+    qtbot.waitUntil(lambda: len(tab.log) > n, timeout=30000)  # it resumed by itself
+    click(qtbot, tab.play_button)
+
+
 def test_picking_another_test_image_changes_the_maps(qtbot, tab):
     step(qtbot, tab, 1)
     first = tab.grids["conv1"].maps.copy()

@@ -12,6 +12,7 @@ probabilities. This widget only draws what comes back.
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +93,8 @@ class LiveCnnTab(QWidget):
         self._pending_request: dict | None = None
         self._run = -1
         self._playing = False
+        self._eval_cancel: threading.Event | None = None
+        self._resume_after_eval = False
         self._built = False
         self.view: dict | None = None  # the last probe result shown
         self.own_image: np.ndarray | None = None  # (32, 32, 3) picture from a file, when chosen
@@ -124,13 +127,17 @@ class LiveCnnTab(QWidget):
         self.play_button.clicked.connect(self.toggle_play)
         self.step_button.clicked.connect(self.step_once)
         self.reset_button.clicked.connect(self.reset_run)
+        self.test_button = QPushButton("Test accuracy")
+        self.test_button.setToolTip("Accuracy on the whole test set (training pauses meanwhile, then goes on)")
+        self.test_button.clicked.connect(self.evaluate_test)
         self.status = QLabel("Loading…")
+        self.test_result = QLabel()
         top = QHBoxLayout()
         top.addWidget(QLabel("Data"))
         top.addWidget(self.dataset)
         top.addWidget(QLabel("Model"))
         top.addWidget(self.preset)
-        for b in (self.play_button, self.step_button, self.reset_button):
+        for b in (self.play_button, self.step_button, self.reset_button, self.test_button):
             top.addWidget(b)
         top.addStretch(1)
 
@@ -255,7 +262,10 @@ class LiveCnnTab(QWidget):
         split.setSizes([240, 270, 550])
         root = QVBoxLayout(self)
         root.addLayout(top)
-        root.addWidget(self.status)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.test_result)
+        root.addLayout(status_row)
         root.addWidget(self.banner_box)
         root.addWidget(split, 1)
         for w, name in ((self.filter_view, "CNN first-layer filters"), (self.big_view, "CNN enlarged feature map"),
@@ -365,6 +375,26 @@ class LiveCnnTab(QWidget):
         self._set_playing(False)
         self.job.send(("reset",))
 
+    @Slot()
+    def evaluate_test(self) -> None:
+        """Accuracy on the whole test split, measured by the job between steps; training resumes after."""
+        if not self._built or self._eval_cancel is not None:
+            return
+        self._resume_after_eval = self._playing
+        self._set_playing(False)
+        self._eval_cancel = threading.Event()
+        self.test_button.setEnabled(False)
+        self.test_result.setText("Measuring test accuracy…")
+        self.job.send(("evaluate", "test", self._eval_cancel))
+
+    def _end_evaluation(self, text: str) -> None:
+        self._eval_cancel = None
+        self.test_button.setEnabled(True)
+        self.test_result.setText(text)
+        if self._resume_after_eval:
+            self._resume_after_eval = False
+            self.play()
+
     def _set_playing(self, playing: bool) -> None:
         self._playing = playing
         self.play_button.setText("Pause" if playing else "Play")
@@ -467,9 +497,15 @@ class LiveCnnTab(QWidget):
         if kind in ("built", "reset"):
             self._built = True
             self.ctx.status(message)
+        elif kind == "evaluated":
+            it = self.view["iteration"] if self.view is not None else 0
+            self._end_evaluation(f"{message} (iteration {it})" if event["accuracy"] is not None else message)
         elif kind in ("stopped", "error"):
             self._set_playing(False)
             self._show_banner(message)
+            if message.startswith("Could not evaluate"):
+                self._resume_after_eval = False
+                self._end_evaluation("")
 
     @Slot(str)
     def _on_job_errored(self, message: str) -> None:
@@ -576,6 +612,8 @@ class LiveCnnTab(QWidget):
 
     def shutdown(self) -> None:
         """Stop the training job and any dataset load (the lab calls this when the window closes)."""
+        if self._eval_cancel is not None:
+            self._eval_cancel.set()
         for job in (self._data_job, self.job):
             if job is not None and job.is_running():
                 job.cancel()
