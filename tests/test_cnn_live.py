@@ -103,6 +103,18 @@ def test_test_accuracy_is_measured_and_training_goes_on(qtbot, tab):
     click(qtbot, tab.play_button)
 
 
+def test_views_are_gathered_only_while_the_tab_is_visible(qtbot, tab):
+    step(qtbot, tab, 1)
+    tab.hide()  # another tab of the lab (or another lab) is shown
+    tab.toggle_play()  # what Space (the Run menu's shortcut) calls: the button is hidden with the tab
+    qtbot.waitUntil(lambda: len(tab.log) >= 4, timeout=30000)
+    assert tab.view["iteration"] == 1  # training goes on; nobody asked for the views
+    tab.show()
+    qtbot.waitUntil(lambda: tab.view["iteration"] >= 4, timeout=30000)
+    click(qtbot, tab.play_button)
+    assert tab.play_button.text() == "Play"
+
+
 def test_picking_another_test_image_changes_the_maps(qtbot, tab):
     step(qtbot, tab, 1)
     first = tab.grids["conv1"].maps.copy()

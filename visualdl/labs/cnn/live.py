@@ -259,11 +259,14 @@ class LiveCnnTab(LiveUi, QWidget):
         return self.data.X_test[i], int(self.data.y_test[i]), ("test", i, id(self.data))
 
     def _send_probe(self) -> None:
+        """Ask the job for the views of the current image (only while the tab is on screen)."""
         image, label, tag = self.current_image()
         if image is None:
             return
-        self._probe_tag = tag
         self._show_input(image, label)
+        if not self.isVisible():
+            return
+        self._probe_tag = tag
         self.job.send(("probe", FeatureProbe(image, label, tag)))
 
     # ================================================================== updates from the worker
@@ -314,6 +317,30 @@ class LiveCnnTab(LiveUi, QWidget):
         self.status.setText(f"Iteration {s.get('iteration', 0)} · epoch {num(s.get('epoch'), '.2f')} · "
                             f"loss {num(s.get('loss'), '.3f')} · val acc {num(s.get('val_acc'), '.1%')} · "
                             f"{num(s.get('examples_per_s'), ',.0f')} images/s")
+
+    @Slot()
+    def _on_normalise_change(self) -> None:
+        self._draw_safely(self._redraw_maps)
+
+    @Slot(str, int)
+    def _on_map_clicked(self, name: str, index: int) -> None:
+        self._draw_safely(self.enlarge, name, index)
+
+    def _draw_safely(self, fn, *args) -> None:
+        try:
+            fn(*args)
+        except Exception as exc:  # noqa: BLE001 - never raise out of a Qt slot
+            self._show_banner(f"Could not draw the views: {exc}")
+
+    # ---- the views are gathered only while the tab is on screen
+    def showEvent(self, event):  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        self._send_probe()
+
+    def hideEvent(self, event):  # noqa: N802 (Qt name)
+        super().hideEvent(event)
+        self._probe_tag = None
+        self.job.send(("probe", None))
 
     # ================================================================== messages
     def _show_banner(self, message: str, offer: bool = False) -> None:

@@ -26,7 +26,7 @@ PRESETS = {"small_cnn": "Small CNN (conv32 5×5, fc)", "standard_cnn": "Standard
 SHORT_TITLES = {"builtin": "Built-in images", "cifar10": "CIFAR-10"}
 DEFAULT_PRESET = "standard_cnn"
 CAPTION = ("Early layers respond to edges and colours; deeper layers combine them into larger, more abstract "
-           "patterns (each conv2 pixel sees a bigger patch of the image than a conv1 pixel).")
+           "patterns (a pixel of a deeper map sees a bigger patch of the image).")
 SKIPPED_TYPES = ("Flatten", "Dropout")  # a copy of the layer before them: not drawn twice
 
 
@@ -170,7 +170,7 @@ class LiveUi:
         # ---- right: every layer's feature maps
         self.normalise = combo([("map", "Scale each map by its own max |value|"),
                                 ("layer", "One scale for the whole layer")])
-        self.normalise.currentIndexChanged.connect(self._redraw_maps)
+        self.normalise.currentIndexChanged.connect(self._on_normalise_change)
         caption = QLabel(CAPTION)
         caption.setWordWrap(True)
         caption.setStyleSheet("font-style: italic")
@@ -258,7 +258,7 @@ class LiveUi:
             self.grids = {}
             for i, name in enumerate(names):
                 grid = MapGrid(name)
-                grid.map_clicked.connect(self.enlarge)
+                grid.map_clicked.connect(self._on_map_clicked)
                 self.maps_layout.addWidget(grid, i // 2, i % 2)
                 self.grids[name] = grid
             if self.enlarged is not None and self.enlarged[0] not in self.grids:
@@ -289,5 +289,6 @@ class LiveUi:
         self.big_view.set_rgb(colourise(grid.scaled[index], grid.signed), max_scale=24)
         shape = "×".join(str(d) for d in m.shape) if len(grid.shape) == 3 else f"{grid.shape[0]} values"
         self.big_title.setText(f"{name}, map {index + 1} of {len(grid.maps)} ({shape}): "
-                               f"min {finite.min():.3g}, max {finite.max():.3g}")
+                               + (f"min {finite.min():.3g}, max {finite.max():.3g}" if finite.size else
+                                  "no finite values"))
 
