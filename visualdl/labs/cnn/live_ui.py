@@ -110,6 +110,7 @@ class LiveUi:
             plot.setMinimumHeight(110)
             install_export_menu(plot, f"CNN {name}")
         self.acc_plot.setYRange(0, 1)
+        self.acc_plot.setXLink(self.loss_plot)  # both over iterations: epoch ends line up with the loss
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)

@@ -238,6 +238,7 @@ class ProbabilityBars(pg.PlotWidget):
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self.setLabel("bottom", "probability")
+        self.getAxis("bottom").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
         self.setXRange(0, 1, padding=0.02)
         self.getPlotItem().invertY(True)
         self.bars: pg.BarGraphItem | None = None
