@@ -214,15 +214,19 @@ class LiveCnnTab(LiveUi, QWidget):
     # ================================================================== which image
     @Slot()
     def previous_image(self) -> None:
-        self.own_image = None
-        self.image_index.setValue(max(0, self.image_index.value() - 1))
-        self._send_probe()
+        self._go_to_image(self.image_index.value() - 1)
 
     @Slot()
     def next_image(self) -> None:
+        self._go_to_image(self.image_index.value() + 1)
+
+    def _go_to_image(self, i: int) -> None:
+        i = max(0, min(self.image_index.maximum(), i))
         self.own_image = None
-        self.image_index.setValue(min(self.image_index.maximum(), self.image_index.value() + 1))
-        self._send_probe()
+        if i == self.image_index.value():
+            self._send_probe()  # back from a picture of one's own to the same test image
+        else:
+            self.image_index.setValue(i)  # -> valueChanged -> _send_probe
 
     @Slot(int)
     def _on_image_index_change(self, value: int) -> None:
