@@ -7,6 +7,10 @@ of the gaps plus training throughput and redraw rate. Target: p99 < 50 ms.
     QT_QPA_PLATFORM=offscreen python bench/bench_responsiveness.py --seconds 60
     python bench/bench_responsiveness.py --dataset spiral --preset two_layer --seconds 20
     python bench/bench_responsiveness.py --dataset cifar10 --cifar /path/to/cifar-10-python.tar.gz
+    python bench/bench_responsiveness.py --cnn-live [--cifar /path/to/cifar-10-python.tar.gz] --seconds 60
+
+--cnn-live: lab 6's live CNN tab instead of the dashboard, training its default (standard) CNN with
+every view visible (filters, feature maps, probabilities, curves); CIFAR-10 when --cifar is given.
 """
 from __future__ import annotations
 
@@ -28,7 +32,10 @@ def main() -> int:
     parser.add_argument("--preset", default="two_layer", help="model preset (default two_layer)")
     parser.add_argument("--idle", action="store_true", help="do not train: the machine's baseline")
     parser.add_argument("--cifar", help="CIFAR-10 archive or folder (for --dataset cifar10)")
+    parser.add_argument("--cnn-live", action="store_true", help="lab 6's live CNN tab with its views visible")
     args = parser.parse_args()
+    if args.cnn_live:
+        return run_cnn_live(args)
 
     from PySide6.QtCore import QObject, QTimer, Slot
     from PySide6.QtWidgets import QApplication
@@ -80,6 +87,14 @@ def main() -> int:
 
     probe = Probe()
     lab.updated.connect(probe.on_update)
+    measure(app, lab, window, args, probe, spin)
+    return 0
+
+
+def measure(app, lab, window, args, probe, spin, extra=None) -> None:
+    """Play, time the 10 ms timer for args.seconds, print the table (extra: more rows, name -> fn(elapsed))."""
+    from PySide6.QtCore import QTimer
+
     timer = QTimer()
     timer.setInterval(10)
     timer.timeout.connect(probe.tick)
@@ -110,6 +125,72 @@ def main() -> int:
     print(f"{'training iterations / s':<34}{iters / elapsed:>12.1f}")
     print(f"{'dashboard redraws / s':<34}{probe.updates / elapsed:>12.1f}")
     print(f"{'points on the loss curve':<34}{len(lab.log):>12d}")
+    for name, fn in (extra or {}).items():
+        print(f"{name:<34}{fn(elapsed):>12.1f}")
+
+
+def run_cnn_live(args) -> int:
+    """The same measurement on lab 6's live CNN tab, all its views visible."""
+    from PySide6.QtCore import QObject, Slot
+    from PySide6.QtWidgets import QApplication, QMainWindow
+    import pyqtgraph as pg
+
+    from visualdl.labs.cnn.live import LiveCnnTab
+    from visualdl.ui.context import AppContext
+    from visualdl.ui.settings import Settings
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    pg.setConfigOptions(antialias=False, background="w", foreground="k")
+    ctx = AppContext(Settings(Path(tempfile.mkdtemp()) / "bench-settings.ini"))
+    if args.cifar:
+        ctx.set_cifar_path(args.cifar)
+    window = QMainWindow()
+    lab = LiveCnnTab(ctx)
+    window.setCentralWidget(lab)
+    window.resize(1280, 800)
+    window.show()
+
+    def spin(cond, timeout=120.0):
+        t0 = time.monotonic()
+        while not cond() and time.monotonic() - t0 < timeout:
+            app.processEvents()
+            time.sleep(0.005)
+        if not cond():
+            raise SystemExit("timed out preparing the benchmark")
+
+    spin(lambda: lab._built and lab.view is not None)
+
+    class Probe(QObject):
+        def __init__(self):
+            super().__init__()
+            self.last = None
+            self.gaps: list[float] = []
+            self.updates = 0
+            self.views = 0
+
+        @Slot()
+        def tick(self):
+            now = time.perf_counter()
+            if self.last is not None:
+                self.gaps.append(now - self.last)
+            self.last = now
+
+        @Slot()
+        def on_update(self):
+            self.updates += 1
+
+        @Slot()
+        def on_views(self):
+            self.views += 1
+
+    probe = Probe()
+    lab.updated.connect(probe.on_update)
+    lab.views_updated.connect(probe.on_views)
+    args.dataset, args.preset = lab.data.name, lab.preset.currentData()
+    measure(app, lab, window, args, probe, spin,
+            {"view refreshes / s (maps, filters)": lambda elapsed: probe.views / elapsed})
+    lab.shutdown()
+    ctx.shutdown()
     return 0
 
 

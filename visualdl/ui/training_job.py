@@ -10,6 +10,7 @@ Run with ``ctx.runner.submit(training_job, merge=merge_updates)``; drive it with
     ("evaluate", split, cancel_event)       accuracy on "train"/"val"/"test" with progress (ctl.report_progress)
     ("save", path)                          session = config + weights + history (+ data request)
     ("restore", session, data)              session from read_session(); replaces the Trainer
+    ("probe", fn or None)                   fn(trainer) -> value, run with each snapshot (views; None = off)
     ("stop",)                               end the job
 
 Every yielded update is a dict (merged by ``merge_updates`` while the GUI is busy, so no row is lost):
@@ -17,7 +18,8 @@ Every yielded update is a dict (merged by ``merge_updates`` while the GUI is bus
      "rows": [Trainer.step() dicts], "events": [{"kind", "message", ...}],
      "status": {"iteration", "epoch", "loss", "batch_acc", "val_acc", "examples_per_s", "playing",
                 "stopped_reason", "lr"},
-     "snapshot": Trainer.snapshot() or None (at most ~5 per second), "history": {...} on restore}
+     "snapshot": Trainer.snapshot() or None (at most ~5 per second), "history": {...} on restore,
+     "probe": the probe's value, computed with each snapshot, or None}
 """
 from __future__ import annotations
 
@@ -41,6 +43,8 @@ def merge_updates(pending: dict, new: dict) -> dict:
     pending["status"] = new["status"]
     if new["snapshot"] is not None:
         pending["snapshot"] = new["snapshot"]
+    if new.get("probe") is not None:
+        pending["probe"] = new["probe"]
     return pending
 
 
@@ -68,6 +72,7 @@ class _Session:
         self._recent = deque(maxlen=256)  # (time, batch size) of recent steps for examples/s
         self._last_snapshot = 0.0
         self.want_snapshot = False
+        self.probe = None  # fn(trainer) -> value, called with each snapshot (e.g. feature maps)
 
     # ------------------------------------------------------------------ commands
     def handle(self, cmd) -> bool:
@@ -118,6 +123,10 @@ class _Session:
                                                                                   else f"{k} = {v}"
                                                                                   for k, v in hyper.items())})
             self.want_snapshot = True
+
+    def _cmd_probe(self, fn):
+        self.probe = fn
+        self.want_snapshot = True  # its first value comes at once, even when paused
 
     def _cmd_evaluate(self, split, cancel):
         """Accuracy on a whole split, between steps (the model must not change while it runs)."""
@@ -209,8 +218,15 @@ class _Session:
                   "train_acc": last_epoch.get("train_acc"), "val_acc": last_epoch.get("val_acc"),
                   "examples_per_s": self.examples_per_s() if self.busy else 0.0, "playing": self.busy,
                   "stopped_reason": t.stopped_reason if t else None, "lr": t.lr if t else None}
+        probe = None
+        if snapshot is not None and self.probe is not None:
+            try:
+                probe = self.probe(t)
+            except Exception as exc:  # noqa: BLE001 - a broken view must not stop training
+                self.probe = None
+                self.events.append({"kind": "error", "message": f"Could not gather the views: {exc}"})
         out = {"run": self.run, "reset": self.reset_pending, "rows": self.rows, "events": self.events,
-               "status": status, "snapshot": snapshot}
+               "status": status, "snapshot": snapshot, "probe": probe}
         self.rows, self.events, self.reset_pending = [], [], False
         return out
 
