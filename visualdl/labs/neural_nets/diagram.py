@@ -13,13 +13,14 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QLineF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPathStroker, QPen, QPixmap
-from PySide6.QtWidgets import (QGraphicsLineItem, QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene,
-                               QGraphicsSimpleTextItem, QGraphicsView)
+from PySide6.QtWidgets import (QFileDialog, QGraphicsLineItem, QGraphicsPixmapItem, QGraphicsRectItem,
+                               QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView, QMenu)
 
 from visualdl.atomic import write_atomic
 from visualdl.engine.playground.views import MAX_PICTURED
 from visualdl.labs.common.palette import class_rgb
 from visualdl.labs.neural_nets.plots import signed_rgb
+from visualdl.ui import export as exporting
 
 SCENE_W, SCENE_H = 460.0, 440.0
 TOP = 24.0  # room for the column titles
@@ -61,12 +62,34 @@ class WeightLine(QGraphicsLineItem):
         super().hoverEnterEvent(event)
 
 
+class DiagramScene(QGraphicsScene):
+    """The diagram's scene: the export target (PNG/SVG drawn from the scene, CSV = the weights)."""
+
+    def __init__(self, diagram: "NetworkDiagram"):
+        super().__init__(0, 0, SCENE_W, SCENE_H)
+        self.diagram = diagram
+
+    def export_csv(self, path) -> None:
+        """Every weight and bias as rows matrix,row,column,value (rows/columns from 1; bias column 0)."""
+        layers = self.diagram.layers or []
+
+        def write(fh):
+            fh.write("matrix,row,column,value\n")
+            for k, (W, b) in enumerate(layers):
+                for r in range(W.shape[0]):
+                    fh.write(f"b{k + 1},{r + 1},0,{float(b[r])!r}\n")
+                    for c in range(W.shape[1]):
+                        fh.write(f"W{k + 1},{r + 1},{c + 1},{float(W[r, c])!r}\n")
+
+        write_atomic(path, write, encoding="utf-8")
+
+
 class NetworkDiagram(QGraphicsView):
     node_clicked = Signal(int, int)  # column (0 = inputs, 1.. = hidden layers), unit
     hovered = Signal(str)
 
     def __init__(self, parent=None):
-        self._scene = QGraphicsScene(0, 0, SCENE_W, SCENE_H)
+        self._scene = DiagramScene(self)
         super().__init__(self._scene, parent)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setBackgroundBrush(QBrush(Qt.GlobalColor.white))
@@ -186,19 +209,29 @@ class NetworkDiagram(QGraphicsView):
         """Widget position of a node's centre (for tests and tooltips)."""
         return self.mapFromScene(self.nodes[column][unit][1].center())
 
-    def export_csv(self, path) -> None:
-        """Every weight and bias as rows matrix,row,column,value (rows/columns from 1; bias column 0)."""
-        layers = self.layers or []
+    # ------------------------------------------------------------------ export (right-click)
+    def export_menu(self) -> QMenu:
+        """Export PNG/SVG/CSV of the scene (export.py's helpers; a QGraphicsView needs its own menu)."""
+        menu = QMenu(self)
+        for fmt in ("PNG", "SVG", "CSV"):
+            action = menu.addAction(f"Export {fmt}…")
+            action.setData(fmt)
+            action.triggered.connect(self._on_export_triggered)
+        return menu
 
-        def write(fh):
-            fh.write("matrix,row,column,value\n")
-            for k, (W, b) in enumerate(layers):
-                for r in range(W.shape[0]):
-                    fh.write(f"b{k + 1},{r + 1},0,{float(b[r])!r}\n")
-                    for c in range(W.shape[1]):
-                        fh.write(f"W{k + 1},{r + 1},{c + 1},{float(W[r, c])!r}\n")
+    def contextMenuEvent(self, event):  # noqa: N802 (Qt name)
+        self.export_menu().exec(event.globalPos())
 
-        write_atomic(path, write, encoding="utf-8")
+    def _on_export_triggered(self) -> None:
+        fmt = self.sender().data()
+        filt, fn = exporting.FORMATS[fmt]
+        path, _ = QFileDialog.getSaveFileName(self, f"Export network diagram as {fmt}",
+                                              f"network_diagram.{fmt.lower()}", filt)
+        if path:
+            try:
+                fn(self._scene, path)
+            except (exporting.ExportError, OSError) as exc:
+                self.hovered.emit(f"Export failed: {exc}")
 
 
 class _DeadMark(QGraphicsRectItem):

@@ -101,7 +101,7 @@ class NeuralNetsLab(QWidget):
         self.neuron_panel = SingleNeuronPanel()
         self.formula_panel = FormulaPanel()
         for plot, name in ((self.loss_plot, "loss"), (self.acc_plot, "accuracy"), (self.map, "decision map"),
-                           (self.hidden_plot, "hidden space"), (self.diagram, "network diagram")):
+                           (self.hidden_plot, "hidden space")):
             install_export_menu(plot, name)
 
         middle = QVBoxLayout()
@@ -358,7 +358,7 @@ class NeuralNetsLab(QWidget):
 
     # ------------------------------------------------------------------ app hooks
     def export_targets(self) -> dict:
-        targets = {"decision map": self.map, "network diagram": self.diagram, "hidden space": self.hidden_plot,
+        targets = {"decision map": self.map, "network diagram": self.diagram.scene(), "hidden space": self.hidden_plot,
                    "loss": self.loss_plot, "accuracy": self.acc_plot, "single neuron": self.neuron_panel.plot,
                    "formulas": self.formula_panel}
         if self.neuron_dialog is not None and self.neuron_dialog.isVisible():
