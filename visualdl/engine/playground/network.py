@@ -8,12 +8,15 @@ the class scores.
         leaky ReLU slope 0.01, ELU alpha 1)
     linear_layers(params) -> [(W, b), ...] from Trainer/Sequential params {"0.W", "0.b", ...}
     forward(layers, x, activation) -> (pre, post, scores): lists of (N, units) per hidden layer
+    forward_columns(layers, xT, activation) -> (post, scores) with points as columns (grids)
     neuron_output(x, w, b, activation) -> (s = w.x + b, activation(s))
     formula(sizes, activation) -> {"text", "shapes", "layers": [...], "total"}
 """
 from __future__ import annotations
 
 import numpy as np
+
+from visualdl.engine import _parallel
 
 ACTIVATIONS = {
     "relu": "ReLU",
@@ -59,12 +62,35 @@ def forward(layers, x, activation: str):
     pre, post = [], []
     h = np.asarray(x)
     for W, b in layers[:-1]:
-        z = h @ W.T + b
+        z = _affine(h, W, b)
         pre.append(z)
         h = activate(activation, z)
         post.append(h)
     W, b = layers[-1]
-    return pre, post, h @ W.T + b
+    return pre, post, _affine(h, W, b)
+
+
+def forward_columns(layers, xT, activation: str):
+    """The same pass with points as columns: xT (D, N) -> (post, scores) with post[l]: (units, N),
+    scores: (C, N). For a grid this layout makes each unit's map a plain reshape (no transposes)."""
+    post = []
+    h = np.asarray(xT)
+    for W, b in layers[:-1]:
+        z = _parallel.matmul(np.ascontiguousarray(W), h)
+        z += b[:, None]
+        h = activate(activation, z)
+        post.append(h)
+    W, b = layers[-1]
+    scores = _parallel.matmul(np.ascontiguousarray(W), h)
+    scores += b[:, None]
+    return post, scores
+
+
+def _affine(h, W, b):
+    """h W^T + b through the engine's matmul (BLAS kept on this thread: no spinning BLAS workers)."""
+    out = _parallel.matmul(h, np.ascontiguousarray(W.T))
+    out += b
+    return out
 
 
 def neuron_output(x, w, b: float, activation: str) -> tuple[float, float]:

@@ -22,7 +22,7 @@ import numpy as np
 
 from visualdl.engine.losses import softmax_loss
 from visualdl.engine.playground.features import FeatureMap
-from visualdl.engine.playground.network import forward, linear_layers
+from visualdl.engine.playground.network import forward, forward_columns, linear_layers
 from visualdl.engine.regions import make_grid
 
 MAX_PICTURED = 16  # units per layer drawn as pictures
@@ -110,16 +110,16 @@ def compute_views(params: dict, activation: str, fmap: FeatureMap, grid, X_train
                   max_pictured: int = MAX_PICTURED) -> dict:
     """The lab's snapshot (see the module docstring). params: Trainer.params-like dict (not modified)."""
     layers = [(np.array(W, np.float32), np.array(b, np.float32)) for W, b in linear_layers(params)]
-    x_grid = fmap.transform(grid.points)  # (H*W, F)
+    x_grid = np.ascontiguousarray(fmap.transform(grid.points).T)  # (F, H*W): points as columns
     hw = grid.shape
-    pre, post, scores = forward(layers, x_grid, activation)
-    prob = softmax(scores)
+    post, scores = forward_columns(layers, x_grid, activation)
+    e = np.exp(scores - scores.max(axis=0))
+    prob = e / e.sum(axis=0)
     out = {
-        "pred": prob.argmax(axis=1).reshape(hw),
-        "conf": prob.max(axis=1).reshape(hw).astype(np.float32),
-        "inputs": np.ascontiguousarray(x_grid.T).reshape(len(fmap), *hw),
-        "neurons": [np.ascontiguousarray(h.T).reshape(h.shape[1], *hw) if h.shape[1] <= max_pictured else None
-                    for h in post],
+        "pred": prob.argmax(axis=0).reshape(hw),
+        "conf": prob.max(axis=0).reshape(hw).astype(np.float32),
+        "inputs": x_grid.reshape(len(fmap), *hw),
+        "neurons": [h.reshape(h.shape[0], *hw) if h.shape[0] <= max_pictured else None for h in post],
         "layers": layers,
     }
     x_tr, x_va = fmap.transform(X_train), fmap.transform(X_val)
