@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QLineF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPathStroker, QPen, QPixmap
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPainterPathStroker, QPen, QPixmap
 from PySide6.QtWidgets import (QFileDialog, QGraphicsLineItem, QGraphicsPixmapItem, QGraphicsRectItem,
                                QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView, QMenu)
 
@@ -25,6 +25,19 @@ from visualdl.ui import export as exporting
 SCENE_W, SCENE_H = 460.0, 440.0
 TOP = 24.0  # room for the column titles
 MAX_LINE = 5.0
+WIDTH_STEPS = 20
+
+
+def _pens() -> dict:
+    pens = {}
+    for positive in (True, False):
+        colour = QColor(33, 102, 172) if positive else QColor(178, 24, 43)
+        for k in range(WIDTH_STEPS + 1):
+            pens[(positive, k)] = QPen(colour, 0.3 + (MAX_LINE - 0.3) * k / WIDTH_STEPS)
+    return pens
+
+
+PENS: dict = {}
 
 
 def rgb_pixmap(rgb: np.ndarray, size: int) -> QPixmap:
@@ -42,6 +55,12 @@ class WeightLine(QGraphicsLineItem):
     def __init__(self, line: QLineF, layer: int, row: int, col: int, diagram: "NetworkDiagram"):
         super().__init__(line)
         self.layer, self.row, self.col, self.value = layer, row, col, 0.0
+        self.look = None  # (sign, width step) last drawn: unchanged lines are not repainted
+        stroker = QPainterPathStroker()
+        stroker.setWidth(6)
+        path = QPainterPath(line.p1())
+        path.lineTo(line.p2())
+        self._shape = stroker.createStroke(path)
         self.diagram = diagram
         self.setAcceptHoverEvents(True)
         self.setZValue(-1)
@@ -49,12 +68,8 @@ class WeightLine(QGraphicsLineItem):
     def text(self) -> str:
         return f"W{self.layer + 1}[{self.row + 1}, {self.col + 1}] = {self.value:+.4f}"
 
-    def shape(self):
-        path = super().shape()
-        stroker = QPainterPathStroker()
-        stroker.setWidth(6)
-        p = stroker.createStroke(path)
-        return p
+    def shape(self):  # noqa: D102 - a 6-px band, computed once (the line never moves)
+        return self._shape
 
     def hoverEnterEvent(self, event):  # noqa: N802 (Qt name)
         self.setToolTip(self.text())
@@ -89,7 +104,10 @@ class NetworkDiagram(QGraphicsView):
     hovered = Signal(str)
 
     def __init__(self, parent=None):
+        if not PENS:
+            PENS.update(_pens())
         self._scene = DiagramScene(self)
+        self._scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)  # pens change 10x a second
         super().__init__(self._scene, parent)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setBackgroundBrush(QBrush(Qt.GlobalColor.white))
@@ -170,11 +188,14 @@ class NetworkDiagram(QGraphicsView):
         """Node pictures, dead marks and weight lines of one snapshot."""
         self.layers = views["layers"]
         maps = [views["inputs"]] + list(views["neurons"])
+        step = max(1, maps[0].shape[-1] // (2 * self.node_size))  # no more cells than twice the pixels
         for c, col in enumerate(self.nodes[:-1]):
             if col is None or maps[c] is None:
                 continue
+            m = maps[c][:, ::step, ::step]
+            scales = np.abs(m).reshape(len(m), -1).max(axis=1)
             for u, (pix, _) in enumerate(col):
-                pix.setPixmap(rgb_pixmap(signed_rgb(maps[c][u]), self.node_size))
+                pix.setPixmap(rgb_pixmap(signed_rgb(m[u], float(scales[u])), self.node_size))
         for c, marks in enumerate(self.dead_marks[1:-1]):
             dead = views["dead"][c]
             for u, mark in enumerate(marks):
@@ -187,8 +208,10 @@ class NetworkDiagram(QGraphicsView):
             for line in row:
                 w = float(W[line.row, line.col])
                 line.value = w
-                colour = QColor(33, 102, 172) if w >= 0 else QColor(178, 24, 43)
-                line.setPen(QPen(colour, 0.3 + (MAX_LINE - 0.3) * abs(w) / biggest))
+                look = (w >= 0, round(WIDTH_STEPS * abs(w) / biggest))
+                if look != line.look:  # repaint only lines that visibly changed
+                    line.look = look
+                    line.setPen(PENS[look])
 
     def line_hovered(self, line: WeightLine) -> None:
         self.hovered.emit(line.text())

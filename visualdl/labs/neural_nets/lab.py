@@ -168,6 +168,10 @@ class NeuralNetsLab(QWidget):
         self.controls.play_button.setChecked(False)
         self.job.send(("setup", self.controls.spec(self.seed), self.custom_points))
 
+    def play(self) -> None:
+        """Start training (``python -m visualdl --lab neural_nets --play``)."""
+        self.controls.play_button.setChecked(True)
+
     def toggle_play(self) -> None:
         self.controls.play_button.toggle()
 

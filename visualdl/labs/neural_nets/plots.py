@@ -26,14 +26,29 @@ def decision_rgb(pred, conf, num_classes: int) -> np.ndarray:
     return (WHITE + (colour - WHITE) * strength[..., None]).round().astype(np.uint8)
 
 
+def _signed_lut() -> np.ndarray:
+    t = np.linspace(-1, 1, 256, dtype=np.float32)[:, None]
+    colour = np.where(t >= 0, POSITIVE, NEGATIVE)
+    return (WHITE + (colour - WHITE) * np.abs(t)).round().astype(np.uint8)
+
+
+SIGNED_LUT = _signed_lut()  # 256 steps from -1 (red) through 0 (white) to +1 (blue)
+
+
 def signed_rgb(values, scale: float | None = None) -> np.ndarray:
-    """values: (H, W) -> (H, W, 3) uint8; |v| / scale (default max |v|) sets the colour's strength."""
+    """values: (..., H, W) -> (..., H, W, 3) uint8; |v| / scale (default max |v|) sets the colour's strength.
+
+    A lookup table of 256 steps (what the eye can tell apart anyway): fast enough for 50 maps per redraw.
+    """
     v = np.asarray(values, np.float32)
     if scale is None:
         scale = float(np.max(np.abs(v))) if v.size else 0.0
-    t = np.clip(v / scale, -1, 1) if scale > 0 else np.zeros_like(v)
-    colour = np.where(t[..., None] >= 0, POSITIVE, NEGATIVE)
-    return (WHITE + (colour - WHITE) * np.abs(t)[..., None]).round().astype(np.uint8)
+    if not scale > 0:
+        return np.broadcast_to(SIGNED_LUT[128], (*v.shape, 3)).copy()
+    idx = v * np.float32(127.5 / scale)
+    idx += np.float32(128.0)
+    np.clip(idx, 0, 255, out=idx)
+    return SIGNED_LUT[idx.astype(np.uint8)]
 
 
 def _brushes(y):
