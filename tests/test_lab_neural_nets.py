@@ -235,3 +235,44 @@ def test_every_view_exports_and_a_neuron_enlarges(lab, qtbot, tmp_path):
     W1 = lab.views["layers"][0][0]
     assert rows[0] == "matrix,row,column,value" and f"W1,1,2,{float(W1[0, 1])!r}" in rows
     lab.neuron_dialog.close()
+
+
+def test_data_controls_and_wide_or_three_unit_layers(lab, qtbot):
+    c = lab.controls
+    choose(qtbot, c.set_combo, "Concentric circles")
+    qtbot.waitUntil(lambda: lab.info["num_classes"] == 2, timeout=WAIT)
+    assert c.classes_spin.value() == 2 and c.click_class.count() == 2
+    type_into(qtbot, c.points_spin, "200")
+    type_into(qtbot, c.val_spin, "0.5")
+    qtbot.waitUntil(lambda: len(lab.points[1]) == 100 and len(lab.points[3]) == 100, timeout=WAIT)
+    # a layer of 40 units: trained and drawn as one box, without per-unit pictures
+    type_into(qtbot, c.unit_spins[0], "40")
+    qtbot.waitUntil(lambda: lab.info["sizes"] == [2, 40, 2, 2], timeout=WAIT)
+    assert lab.diagram.nodes[1] is None and lab.views["neurons"][0] is None
+    assert lab.diagram.lines[0] == [] and len(lab.diagram.lines[2]) == 4
+    click(qtbot, c.step_button)
+    qtbot.waitUntil(lambda: _iteration(lab) == 1, timeout=WAIT)
+    # three units in the last hidden layer: the chosen pair of coordinates is drawn
+    type_into(qtbot, c.unit_spins[1], "3")
+    qtbot.waitUntil(lambda: lab.info["sizes"] == [2, 40, 3, 2], timeout=WAIT)
+    assert lab.pair_combo.isVisible() and lab.views["hidden_map"] is None
+    choose(qtbot, lab.pair_combo, "h1 vs h3")
+    h = lab.views["hidden"]["train"]
+    np.testing.assert_allclose(lab.hidden_plot.train_scatter.data["x"], h[:, 0], rtol=1e-6)
+    np.testing.assert_allclose(lab.hidden_plot.train_scatter.data["y"], h[:, 2], rtol=1e-6)
+    assert "h2 left out" in lab.hidden_caption.text()
+
+
+def test_learning_rate_changes_without_a_reset_and_dead_units_are_marked(lab, qtbot):
+    c = lab.controls
+    click(qtbot, c.step_button)
+    click(qtbot, c.step_button)
+    qtbot.waitUntil(lambda: _iteration(lab) == 2, timeout=WAIT)
+    type_into(qtbot, c.lr_spin, "0.05")
+    click(qtbot, c.step_button)
+    qtbot.waitUntil(lambda: _iteration(lab) == 3, timeout=WAIT)  # not back to 0
+    # the marks follow the snapshot's dead flags
+    views = dict(lab.views)
+    views["dead"] = [np.array([False, True] + [False] * 6), np.array([False, False])]
+    lab.diagram.show_views(views)
+    assert [m.isVisible() for m in lab.diagram.dead_marks[1]] == [False, True] + [False] * 6

@@ -165,7 +165,7 @@ class HiddenSpacePlot(PointsPlot):
             return ("Each point as the last hidden layer sees it. Colours and black lines: the output "
                     "layer's decision regions there — a linear classifier on these features.")
         self.image.clear()
-        allp = np.concatenate([tr, va]) if len(va) else tr
+        allp = (np.concatenate([tr, va]) if len(va) else tr).astype(np.float64)  # float32 overflows pyqtgraph's limits
         lo, hi = allp.min(0), allp.max(0)
         pad = 0.1 * np.maximum(hi - lo, 1e-3)
         self.bounds = None
