@@ -258,17 +258,22 @@ class NetworkDiagram(QGraphicsView):
 
 
 class _DeadMark(QGraphicsRectItem):
-    """Grey veil + red 'dead' over a ReLU unit that never fires on the data."""
+    """Grey veil, red border and red cross over a ReLU unit that never fires on the data ("dead" when it fits)."""
 
     def __init__(self, rect: QRectF):
         super().__init__(rect)
-        self.setBrush(QBrush(QColor(120, 120, 120, 170)))
-        self.setPen(QPen(QColor(200, 0, 0), 2))
-        text = QGraphicsSimpleTextItem("dead", self)
-        font = QFont()
-        font.setPointSize(7)
-        font.setBold(True)
-        text.setFont(font)
-        text.setBrush(QBrush(QColor(255, 255, 255)))
-        text.setPos(rect.center().x() - text.boundingRect().width() / 2, rect.center().y() - 6)
+        self.setBrush(QBrush(QColor(120, 120, 120, 150)))
+        red = QPen(QColor(210, 0, 0), 2)
+        self.setPen(red)
+        for a, b in ((rect.topLeft(), rect.bottomRight()), (rect.topRight(), rect.bottomLeft())):
+            QGraphicsLineItem(QLineF(a, b), self).setPen(red)
+        self.setToolTip("dead: this ReLU is never active on the training points")
+        if rect.width() >= 30:
+            text = QGraphicsSimpleTextItem("dead", self)
+            font = QFont()
+            font.setPointSize(7)
+            font.setBold(True)
+            text.setFont(font)
+            text.setBrush(QBrush(QColor(255, 255, 255)))
+            text.setPos(rect.center().x() - text.boundingRect().width() / 2, rect.bottom() - 13)
         self.setVisible(False)

@@ -45,7 +45,7 @@ class NeuronDialog(QDialog):
         super().__init__(parent)
         self.column, self.unit = column, unit
         self.setWindowTitle(title)
-        self.plot = PointsPlot(title + " (blue > 0, red < 0, white 0)")
+        self.plot = PointsPlot(title)
         self.range_label = QLabel()
         install_export_menu(self.plot, "neuron")
         layout = QVBoxLayout(self)
@@ -60,7 +60,8 @@ class NeuronDialog(QDialog):
         if points is not None:
             self.plot.set_points(*points)
         dead = self.column > 0 and bool(views["dead"][self.column - 1][self.unit])
-        self.range_label.setText(f"values from {values.min():.3g} to {values.max():.3g} over the plane"
+        self.range_label.setText(f"Blue > 0, red < 0, white 0 · values from {values.min():.3g} to {values.max():.3g} "
+                                 "over the plane"
                                  + (" · DEAD: never active on the training points" if dead else ""))
 
 
@@ -91,7 +92,7 @@ class NeuralNetsLab(QWidget):
         self.metrics_label = QLabel()
         self.metrics_label.setWordWrap(True)
         self.loss_plot = Curves("Loss", "softmax loss")
-        self.acc_plot = Curves("Accuracy", "accuracy")
+        self.acc_plot = Curves("Accuracy", "accuracy", legend_offset=(-5, -5))  # bottom right: it rises
         self.acc_plot.setYRange(0, 1)
         self.map = DecisionMap()
         self.hidden_plot = HiddenSpacePlot()

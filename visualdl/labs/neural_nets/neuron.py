@@ -47,7 +47,8 @@ class SingleNeuronPanel(QWidget):
         for lab in (self.sum_label, self.out_label):
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             lab.setWordWrap(True)
-        self.plot = pg.PlotWidget(title="f(s) and this neuron's point")
+        self.plot = pg.PlotWidget(title="f(s)")
+        self.plot.setMinimumSize(100, 100)
         self.plot.setBackground("w")
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.curve = self.plot.plot([], [], pen=pg.mkPen("#444", width=2), name="f")
@@ -60,8 +61,8 @@ class SingleNeuronPanel(QWidget):
         left.addWidget(self.out_label)
         left.addStretch(1)
         layout = QHBoxLayout(self)
-        layout.addLayout(left, 3)
-        layout.addWidget(self.plot, 2)
+        layout.addLayout(left, 1)
+        layout.addWidget(self.plot, 1)
         guard_wheel_in(self)
         for box in self.x_spins + self.w_spins + [self.bias_spin]:
             box.valueChanged.connect(self._on_value_change)
@@ -81,6 +82,7 @@ class SingleNeuronPanel(QWidget):
         terms = " + ".join(f"({wi:g})({xi:g})" for wi, xi in zip(w, x))
         self.sum_label.setText(f"s = Σ w_i x_i + b = {terms} + ({b:g}) = {s:.4g}")
         self.out_label.setText(f"output = {ACTIVATIONS[act]}(s) = {out:.4g}")
+        self.plot.setToolTip("The activation f; the red dot is this neuron: (s, f(s))")
         lo, hi = min(-4.0, s - 1), max(4.0, s + 1)
         zs = np.linspace(lo, hi, 200)
         self.curve.setData(zs, activate(act, zs))

@@ -179,13 +179,13 @@ class HiddenSpacePlot(PointsPlot):
 class Curves(pg.PlotWidget):
     """Train (solid) and validation (dashed) curves of one quantity against the iteration."""
 
-    def __init__(self, title: str, ylabel: str, parent=None):
+    def __init__(self, title: str, ylabel: str, legend_offset=(-5, 5), parent=None):
         super().__init__(parent=parent, title=title)
         self.setBackground("w")
         self.showGrid(x=True, y=True, alpha=0.3)
         self.setLabel("bottom", "iteration")
         self.setLabel("left", ylabel)
-        self.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.addLegend(offset=legend_offset, labelTextSize="8pt")
         self.train = self.plot([], [], pen=pg.mkPen("#1f77b4", width=2), name="train")
         self.val = self.plot([], [], pen=pg.mkPen("#ff7f0e", width=2, style=Qt.PenStyle.DashLine), name="validation")
 
