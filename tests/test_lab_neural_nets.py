@@ -276,3 +276,21 @@ def test_learning_rate_changes_without_a_reset_and_dead_units_are_marked(lab, qt
     views["dead"] = [np.array([False, True] + [False] * 6), np.array([False, False])]
     lab.diagram.show_views(views)
     assert [m.isVisible() for m in lab.diagram.dead_marks[1]] == [False, True] + [False] * 6
+
+
+def test_part_5_of_the_app_is_the_playground_and_it_learns_the_spiral(qtbot, tmp_path):
+    from visualdl.ui.app import create_window
+
+    ctx, window = create_window(tmp_path / "settings.ini", "neural_nets")
+    qtbot.addWidget(window)
+    window.show()
+    lab = window.current_lab()
+    assert type(lab).__name__ == "NeuralNetsLab"
+    qtbot.waitUntil(lambda: lab.views is not None, timeout=WAIT)
+    assert lab.controls.set_combo.currentData() == "spiral" and lab.info["sizes"] == [2, 8, 2, 3]
+    _set_speed(qtbot, lab, Qt.Key.Key_End)
+    press(qtbot, window, Qt.Key.Key_Space)  # the Run menu's shortcut
+    qtbot.waitUntil(lambda: lab.rows and lab.rows[-1]["val_acc"] >= 0.9, timeout=90000)
+    press(qtbot, window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not lab.status["playing"], timeout=WAIT)
+    window.close()
