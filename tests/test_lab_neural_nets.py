@@ -294,3 +294,4 @@ def test_part_5_of_the_app_is_the_playground_and_it_learns_the_spiral(qtbot, tmp
     press(qtbot, window, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not lab.status["playing"], timeout=WAIT)
     window.close()
+

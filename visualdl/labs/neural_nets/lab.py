@@ -22,6 +22,7 @@ from visualdl.labs.neural_nets.neuron import FormulaPanel, SingleNeuronPanel
 from visualdl.labs.neural_nets.plots import Curves, DecisionMap, HiddenSpacePlot, PointsPlot, decision_rgb, signed_rgb
 from visualdl.ui.export import install_export_menu
 
+MAX_ROWS = 10000  # curve rows kept (about 15 minutes of play at full speed before thinning)
 SPIRAL_NOISE = 0.1  # the toy default (0.2) blurs the arms more than a first lesson wants
 
 
@@ -310,6 +311,9 @@ class NeuralNetsLab(QWidget):
             self.points = u["points"]
             self.map.set_points(*self.points)
         self.rows.extend(u["rows"])
+        if len(self.rows) > MAX_ROWS:  # a long session: keep every other older row, the curves stay cheap
+            half = len(self.rows) // 2
+            self.rows = self.rows[:half:2] + self.rows[half:]
         self.status = u["status"]
         if u["views"] is not None:
             self.views = u["views"]
