@@ -224,7 +224,8 @@ def test_every_view_exports_and_a_neuron_enlarges(lab, qtbot, tmp_path):
     for name, target in targets.items():
         if name != "network diagram":
             assert hasattr(target, "_visualdl_export_menu"), f"{name} has no right-click export"
-    assert [a.text() for a in lab.diagram.export_menu().actions()] == ["Export PNG…", "Export SVG…", "Export CSV…"]
+    menu = [a.text() for a in lab.diagram.export_menu().actions()]
+    assert menu == ["Export PNG…", "Export SVG…", "Export CSV…"]
     written = export_all(targets, tmp_path / "out")
     assert all(p.stat().st_size > 0 for p in written)
     names = {p.name for p in written}

@@ -106,8 +106,9 @@ class FormulaPanel(QWidget):
 
     @staticmethod
     def _table(f: dict) -> str:
-        rows = "".join(f"<tr><td>{d['name']}</td><td>{d['rows']}×{d['cols']}</td><td align='right'>{d['weights']:,}</td>"
-                       f"<td align='right'>{d['biases']:,}</td><td align='right'><b>{d['params']:,}</b></td></tr>"
+        rows = "".join(f"<tr><td>{d['name']}</td><td>{d['rows']}×{d['cols']}</td>"
+                       f"<td align='right'>{d['weights']:,}</td><td align='right'>{d['biases']:,}</td>"
+                       f"<td align='right'><b>{d['params']:,}</b></td></tr>"
                        for d in f["layers"])
         return ("<table cellspacing='0' cellpadding='2'><tr><th align='left'>layer</th><th>shape</th><th>weights</th>"
                 f"<th>biases</th><th>params</th></tr>{rows}<tr><td colspan='4'>total</td>"
@@ -117,7 +118,8 @@ class FormulaPanel(QWidget):
         self.current = formula(sizes, activation)
         cur, cif = self.current, self.cifar
         self.label.setText(
-            f"<p><b>This net</b> ({' → '.join(map(str, sizes))}):<br><span style='font-size:13pt'>{cur['text']}</span>"
+            f"<p><b>This net</b> ({' → '.join(map(str, sizes))}):<br>"
+            f"<span style='font-size:13pt'>{cur['text']}</span>"
             f"<br>{cur['shapes']}</p>{self._table(cur)}"
             f"<p><b>The course's CIFAR-10 net</b> ({' → '.join(map(str, CIFAR_SIZES))}):<br>"
             f"<span style='font-size:13pt'>{cif['text']}</span><br>{cif['shapes']}</p>{self._table(cif)}"
