@@ -167,6 +167,10 @@ def test_hovering_a_weight_line_shows_its_value(lab, qtbot):
     W = lab.views["layers"][line.layer][0]
     want = f"W{line.layer + 1}[{line.row + 1}, {line.col + 1}] = {float(W[line.row, line.col]):+.4f}"
     assert lab.hover_label.text() == want and line.toolTip() == want
+    # a node names its unit and bias
+    qtbot.mouseMove(d.viewport(), d.node_center(1, 2))
+    b = float(lab.views["layers"][0][1][2])
+    assert lab.hover_label.text().startswith(f"hidden layer 1, unit 3: bias b1[3] = {b:+.4f}")
 
 
 def test_csv_load_reports_bad_lines_and_loads_good_files(lab, qtbot, tmp_path, monkeypatch):

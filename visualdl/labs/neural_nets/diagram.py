@@ -4,8 +4,8 @@ Columns: the input features, each hidden layer, the class outputs. A node of an 
 unit shows its value over the plane (signed_rgb: blue > 0, red < 0, white 0; each picture scaled
 to its own largest |value|). Lines: one per weight, blue positive, red negative, thickness by
 |w| relative to the largest weight of the net. Hovering a line shows "W2[3, 5] = -0.421"
-(row = unit of the next layer, column = unit of the previous one, counted from 1). Clicking a
-node emits node_clicked(column, unit) to enlarge it. A dead ReLU is greyed out and marked "dead".
+(row = unit of the next layer, column = unit of the previous one, counted from 1); hovering a
+node names the unit and its bias. Clicking a node emits node_clicked(column, unit) to enlarge it. A dead ReLU is greyed out and marked "dead".
 A layer wider than MAX_PICTURED units is drawn as one box without per-unit pictures or lines.
 """
 from __future__ import annotations
@@ -118,12 +118,15 @@ class NetworkDiagram(QGraphicsView):
         self.lines: list[list[WeightLine]] = []  # per weight matrix
         self.node_size = 40
         self.layers = None
+        self._dead = None
+        self._feature_titles: list[str] = []
 
     # ------------------------------------------------------------------ structure
     def set_structure(self, sizes, feature_titles, num_classes: int) -> None:
         """sizes: [inputs, hidden..., classes]; rebuilds the scene (a new run)."""
         self._scene.clear()
         self.sizes = list(sizes)
+        self._feature_titles = list(feature_titles)
         self.nodes, self.dead_marks, self.lines = [], [], []
         ncols = len(sizes)
         pictured = [n for n in sizes if n <= MAX_PICTURED] or [1]
@@ -150,14 +153,16 @@ class NetworkDiagram(QGraphicsView):
                 y = TOP + gap * (u + 0.5)
                 rect = QRectF(xs[c] - s / 2, y - s / 2, s, s)
                 if c == ncols - 1:
-                    self._scene.addRect(rect, QPen(Qt.GlobalColor.black), QBrush(QColor(*class_rgb(u))))
+                    box = self._scene.addRect(rect, QPen(Qt.GlobalColor.black), QBrush(QColor(*class_rgb(u))))
+                    box.setData(1, (c, u))
                     lab = self._scene.addSimpleText(f"class {u}", font)
                     lab.setPos(rect.right() + 3, y - 7)
                     col.append((None, rect))
                     continue
                 pix = QGraphicsPixmapItem()
                 pix.setPos(rect.topLeft())
-                pix.setData(0, (c, u))
+                pix.setData(0, (c, u))  # clickable: enlarges
+                pix.setData(1, (c, u))  # hoverable: names the unit and its bias
                 self._scene.addItem(pix)
                 self._scene.addRect(rect, QPen(QColor(90, 90, 90)))
                 if c == 0:
@@ -187,6 +192,7 @@ class NetworkDiagram(QGraphicsView):
     def show_views(self, views) -> None:
         """Node pictures, dead marks and weight lines of one snapshot."""
         self.layers = views["layers"]
+        self._dead = views["dead"]
         maps = [views["inputs"]] + list(views["neurons"])
         step = max(1, maps[0].shape[-1] // (2 * self.node_size))  # no more cells than twice the pixels
         for c, col in enumerate(self.nodes[:-1]):
@@ -219,6 +225,26 @@ class NetworkDiagram(QGraphicsView):
     def resizeEvent(self, event):  # noqa: N802 (Qt name)
         super().resizeEvent(event)
         self.fitInView(self._scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+
+    def node_text(self, column: int, unit: int) -> str:
+        """What hovering a node says: which unit, its bias (from the last snapshot), dead or not."""
+        last = len(self.sizes) - 1
+        if column == 0:
+            return f"input {unit + 1}: feature {self._feature_titles[unit]} (standardised) over the plane"
+        name = f"output, class {unit}" if column == last else f"hidden layer {column}, unit {unit + 1}"
+        if self.layers is None:
+            return name
+        b = float(self.layers[column - 1][1][unit])
+        dead = column < last and self._dead is not None and bool(self._dead[column - 1][unit])
+        return f"{name}: bias b{column}[{unit + 1}] = {b:+.4f}" + (" · dead (never active on the data)" if dead else "")
+
+    def mouseMoveEvent(self, event):  # noqa: N802 (Qt name)
+        super().mouseMoveEvent(event)
+        for item in self.items(event.position().toPoint()):
+            key = item.data(1)
+            if key is not None:
+                self.hovered.emit(self.node_text(*key))
+                return
 
     def mousePressEvent(self, event):  # noqa: N802 (Qt name)
         for item in self.items(event.position().toPoint()):
