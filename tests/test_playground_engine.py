@@ -163,3 +163,13 @@ def test_single_neuron_by_hand():
     assert s == 2.0 and out == pytest.approx(1 / (1 + np.exp(-2.0)))
     with pytest.raises(ValueError):
         neuron_output([1.0, 2.0], [1.0], 0.0, "relu")
+
+
+def test_own_points_get_a_square_grid_around_them():
+    X = np.array([[50.0, 10.0], [60.0, 12.0], [55.0, 30.0], [52.0, 20.0]])
+    y = np.array([0, 1, 1, 0])
+    pg = Playground(PlaygroundSpec(hidden=[4], val_ratio=0.25), points=(X, y))
+    xmin, xmax, ymin, ymax = pg.grid.bounds
+    assert xmax - xmin == pytest.approx(ymax - ymin) == pytest.approx(20 * 1.15)
+    assert xmin < 50 and xmax > 60 and ymin < 10 and ymax > 30
+    assert pg.num_classes == 2 and len(pg.y_train) == 3 and len(pg.y_val) == 1

@@ -99,9 +99,11 @@ class Playground:
         self.X_train, self.y_train, self.X_val, self.y_val = split_points(X, y, self.spec.val_ratio,
                                                                           self.spec.data_seed)
         self.fmap = FeatureMap(self.spec.features).fit(self.X_train)
-        allx = np.concatenate([self.X_train, self.X_val])
-        r = float(np.abs(allx).max()) * 1.15 if len(allx) else 1.0
-        self.grid = make_grid(None, self.spec.resolution, bounds=(-r, r, -r, r))
+        allx = np.concatenate([self.X_train, self.X_val]).astype(np.float64)
+        lo, hi = allx.min(axis=0), allx.max(axis=0)
+        mid, half = (lo + hi) / 2, max(float((hi - lo).max()) / 2, 1e-3) * 1.15  # a square around the points
+        self.grid = make_grid(None, self.spec.resolution,
+                              bounds=(mid[0] - half, mid[0] + half, mid[1] - half, mid[1] + half))
         self.trainer = Trainer(self.config, self._splits(), train_eval_size=1000, keep_layer_grads=False)
 
     # ------------------------------------------------------------------ data
