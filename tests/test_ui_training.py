@@ -263,22 +263,6 @@ def test_choices_are_remembered(qtbot, tmp_path):
     window2.close()
 
 
-def test_neural_networks_part_opens_on_a_spiral_and_learns(qtbot, tmp_path):
-    ctx, window = create_window(tmp_path / "settings.ini", "neural_nets")
-    qtbot.addWidget(window)
-    window.show()
-    lab = window.current_lab()
-    assert type(lab).__name__ == "NeuralNetLab"
-    qtbot.waitUntil(lambda: lab.data is not None and lab._run >= 1, timeout=20000)
-    assert lab.data.name.startswith("spiral") and lab.current_config()["model"]["hidden"] == [50]
-    lab.steps_per_update.setValue(300)
-    lab.step_once()
-    qtbot.waitUntil(lambda: len(lab.log) == 300, timeout=30000)
-    # a 50-unit net separates the 3-arm spiral far better than chance (1/3) within 300 steps
-    assert lab.log.epochs["val_acc"][-1] > 0.6
-    window.close()
-
-
 @pytest.mark.parametrize("preset", ["linear", "two_layer", "three_layer", "small_cnn", "standard_cnn"])
 def test_every_preset_trains_on_builtin_images(qtbot, app_window, preset):
     lab = app_window.current_lab()

@@ -31,7 +31,7 @@ LABS: list[LabSpec] = [
     LabSpec("knn", 1, "Nearest neighbours", "visualdl.labs.knn:KnnLab"),
     LabSpec("linear", 2, "Linear classifier", "visualdl.labs.linear:LinearLab"),
     LabSpec("backprop", 4, "Backpropagation", "visualdl.labs.backprop:BackpropLab"),
-    LabSpec("neural_nets", 5, "Neural networks", "visualdl.labs.training:NeuralNetLab"),
+    LabSpec("neural_nets", 5, "Neural networks", "visualdl.labs.neural_nets:NeuralNetsLab"),
     LabSpec("cnn", 6, "Convolutional networks", "visualdl.labs.cnn:CnnLab"),
     LabSpec("training", 7, "Training a network", "visualdl.labs.training:TrainingLab"),
 ]
