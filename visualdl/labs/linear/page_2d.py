@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QGroupB
 from visualdl.data import DATASETS
 from visualdl.engine.linear2d import aim_class
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
-from visualdl.labs.knn_plots import ClassLegend, RegionPlot, class_color, scrollable, write_csv
-from visualdl.labs.linear_jobs import linear2d_job
+from visualdl.labs.common.plots import ClassLegend, RegionPlot, class_color, scrollable, write_csv
+from visualdl.labs.linear.jobs import linear2d_job
 from visualdl.ui.export import install_export_menu
 
 TOY_SETS = [name for name, d in DATASETS.items() if d["kind"] == "points"]

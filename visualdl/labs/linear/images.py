@@ -15,9 +15,9 @@ from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, 
 
 from visualdl.labs.common.palette import class_hex
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
-from visualdl.labs.image_source import image_source_combo, start_image_load
-from visualdl.labs.knn_plots import ClassLegend, accuracy_axis, class_color, legend_html, plain_axis, rgb_pixmap, write_csv
-from visualdl.labs.linear_jobs import linear_image_config, linear_images_job, merge_image_snapshots
+from visualdl.labs.common.image_source import image_source_combo, start_image_load
+from visualdl.labs.common.plots import ClassLegend, accuracy_axis, class_color, legend_html, plain_axis, rgb_pixmap, write_csv
+from visualdl.labs.linear.jobs import linear_image_config, linear_images_job, merge_image_snapshots
 from visualdl.ui.export import install_export_menu
 
 

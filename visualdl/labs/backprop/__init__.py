@@ -8,7 +8,7 @@ Tab "Training network": the network of the training dashboard as layers with
 output shapes and the last step's activation/gradient statistics.
 
 All numbers come from visualdl.engine (autograd, expr) through
-backprop_layout.BackpropSession; this widget only shows them and sends commands.
+layout.BackpropSession; this widget only shows them and sends commands.
 """
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
 
 from visualdl.engine.autograd import fmt
 from visualdl.engine.expr import ExprError, parse_value
-from visualdl.labs.backprop_graph import ExpressionGraphScene, GraphView, NetworkGraphScene
-from visualdl.labs.backprop_layout import PRESETS, BackpropSession, network_boxes
+from visualdl.labs.backprop.graph import ExpressionGraphScene, GraphView, NetworkGraphScene
+from visualdl.labs.backprop.layout import PRESETS, BackpropSession, network_boxes
 from visualdl.labs.common.widgets import guard_wheel, spin
 from visualdl.ui.export import ExportError, export_png, export_svg
 

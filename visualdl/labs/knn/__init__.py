@@ -12,9 +12,9 @@ from __future__ import annotations
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
-from visualdl.labs.knn_cv import KnnCvPage
-from visualdl.labs.knn_images import KnnImagesPage
-from visualdl.labs.knn_regions import KnnRegionsPage
+from visualdl.labs.knn.cv import KnnCvPage
+from visualdl.labs.knn.images import KnnImagesPage
+from visualdl.labs.knn.regions import KnnRegionsPage
 
 
 class KnnLab(QWidget):
