@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, 
 
 from visualdl.labs.common.palette import class_hex
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
-from visualdl.labs.common.image_source import image_source_combo, start_image_load
+from visualdl.labs.common.image_source import held_out_size, image_source_combo, start_image_load
 from visualdl.labs.common.plots import ClassLegend, accuracy_axis, class_color, legend_html, plain_axis, rgb_pixmap, write_csv
 from visualdl.labs.linear.jobs import linear_image_config, linear_images_job, merge_image_snapshots
 from visualdl.ui.export import install_export_menu
@@ -206,8 +206,8 @@ class LinearImagesPage(QWidget):
     def train(self) -> None:
         """Load the chosen images (cached by the app), then start training on the worker."""
         source = self.source_combo.currentData()
-        job = start_image_load(self.ctx, source, self.train_spin.value(),
-                               500 if source == "builtin" else 1000, 0, self.status_label)
+        job = start_image_load(self.ctx, source, self.train_spin.value(), held_out_size(source), 0,
+                               self.status_label)
         if job is None:
             return
         self.stop()
