@@ -11,6 +11,7 @@ import copy
 import numpy as np
 
 from visualdl.engine.classifiers import LinearClassifier
+from visualdl.engine.course_demos import linear_vs_hidden
 from visualdl.engine.linear2d import Linear2D, class_lines
 from visualdl.engine.regions import make_grid, predict_grid
 from visualdl.labs.common.jobs import next_commands
@@ -92,6 +93,11 @@ def linear2d_job(ctl, X, y, num_classes, loss="svm", reg=0.0, lr=0.05, seed=0, r
             ctl.cancel_event.wait(RUN_INTERVAL)
         if changed:
             yield _snapshot_2d(model, X, y, grid, steps, running)
+
+
+def hard_case_verdict_job(ctl, X, y):
+    """How a trained linear classifier and a 2-layer net do on a hard case: {"linear_acc", "hidden_acc"}."""
+    return linear_vs_hidden(X, y, num_classes=int(np.max(y)) + 1)
 
 
 # --------------------------------------------------------------------------- images
