@@ -11,12 +11,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
+                               QWidget)
 
 from visualdl.labs.common.palette import class_hex
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.common.image_source import held_out_size, image_source_combo, start_image_load
-from visualdl.labs.common.plots import ClassLegend, accuracy_axis, class_color, legend_html, plain_axis, rgb_pixmap, write_csv
+from visualdl.labs.common.plots import accuracy_axis, class_color, legend_html, plain_axis, rgb_pixmap, write_csv
 from visualdl.labs.linear.jobs import linear_image_config, linear_images_job, merge_image_snapshots
 from visualdl.ui.export import install_export_menu
 
