@@ -155,6 +155,9 @@ class LinearImagesPage(QWidget):
         self.loss_plot.setLabel("bottom", "iteration")
         plain_axis(self.loss_plot)
         self.loss_curve = self.loss_plot.plot(pen=pg.mkPen((31, 119, 180), width=1.5), name="loss")
+        # long runs: draw at most a few points per pixel (peaks kept), only what is in view
+        self.loss_curve.setDownsampling(auto=True, method="peak")
+        self.loss_curve.setClipToView(True)
         # the legend lives in the title: exported with the plot, never over the curves
         self.acc_plot = pg.PlotWidget(title="Accuracy per epoch<br><span style='font-size:9pt'>" + legend_html(
             [("train", "#1f77b4", "●"), ("validation", "#ff7f0e", "■")]) + "</span>")
