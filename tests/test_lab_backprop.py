@@ -5,10 +5,11 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from user import choose
 
 from visualdl.engine import autograd as ag
 from visualdl.engine.expr import parse, parse_value
-from visualdl.labs.backprop_layout import PRESETS, BackpropSession, layout, network_boxes
+from visualdl.labs.backprop.layout import PRESETS, BackpropSession, layout, network_boxes
 
 
 def _preset(title_start):
@@ -238,9 +239,9 @@ def test_typing_an_expression_rebuilds_and_a_typo_shows_the_position(lab):
     assert lab.session.program.inputs == ["a", "b"]  # the last good graph stays
 
 
-def test_preset_picker_and_array_editor(lab):
+def test_preset_picker_and_array_editor(lab, qtbot):
     index = next(i for i, p in enumerate(PRESETS) if p.title.startswith("Matrix"))
-    lab._on_preset_change(index)
+    choose(qtbot, lab.preset_box, PRESETS[index].title)
     assert lab.expr_edit.text() == PRESETS[index].text
     lab.editors["x"].setText("[1, 0]")
     lab.editors["x"].editingFinished.emit()
@@ -251,8 +252,8 @@ def test_preset_picker_and_array_editor(lab):
     assert "']' or ','" in lab.error_label.text()
 
 
-def test_gradient_check_fills_the_table(lab):
-    lab._on_preset_change(next(i for i, p in enumerate(PRESETS) if p.title.startswith("Sigmoid neuron")))
+def test_gradient_check_fills_the_table(lab, qtbot):
+    choose(qtbot, lab.preset_box, _preset("Sigmoid neuron").title)
     lab.check_button.click()
     table = lab.check_table
     rows = {table.item(r, 0).text(): [table.item(r, c).text() for c in (1, 2, 3)] for r in range(table.rowCount())}
@@ -337,7 +338,6 @@ def test_gradients_appear_only_after_backward_steps(lab):
     lab.reset_run()
     assert not any(t.startswith("∂") and "gradient" not in t for t in _scene_texts(lab.scene))  # legend aside
     assert "?" in _scene_texts(lab.scene)  # values not computed yet
-    lab.session.run_all()
-    lab._redraw()
+    lab.run_button.click()
     texts = _scene_texts(lab.scene)
     assert "?" not in texts and "∂ -4" in texts and "∂ 3" in texts

@@ -11,8 +11,8 @@ from visualdl.data import load_dataset
 from visualdl.engine.classifiers import KNearestNeighbor, cross_validate_k
 from visualdl.engine.pixel_distance import pixel_distance_demo
 from visualdl.labs.knn import KnnLab
-from visualdl.labs.knn_jobs import fit_linear_2d
-from visualdl.labs.knn_plots import REGION_COLORS, color_class, is_tie_color
+from visualdl.labs.knn.jobs import fit_linear_2d
+from visualdl.labs.common.plots import REGION_COLORS, color_class, is_tie_color
 from visualdl.ui.context import AppContext
 from visualdl.ui.export import export_all
 from visualdl.ui.settings import Settings

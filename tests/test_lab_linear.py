@@ -10,7 +10,7 @@ from visualdl.data import load_dataset
 from visualdl.data.preprocess import fit_preprocessor
 from visualdl.engine import worked_examples as we
 from visualdl.engine.linear2d import Linear2D, class_lines
-from visualdl.labs.knn_plots import color_class
+from visualdl.labs.common.plots import color_class
 from visualdl.labs.linear import LinearLab
 from visualdl.ui.context import AppContext
 from visualdl.ui.export import export_all

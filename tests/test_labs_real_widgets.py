@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QAbstractButton, QApplication, QFileDialog, QGraphicsSimpleTextItem, QTabWidget, QWidget
+from PySide6.QtWidgets import (QApplication, QFileDialog, QGraphicsSimpleTextItem, QMessageBox, QTabWidget,
+                               QWidget)
 from user import buttons, choose, click, trigger, type_into, wheel
 
 from visualdl.data import load_dataset
@@ -23,7 +24,7 @@ from visualdl.engine.trainer import Trainer
 from visualdl.labs.backprop import BackpropLab
 from visualdl.labs.common.palette import class_hex, class_rgb
 from visualdl.labs.knn import KnnLab
-from visualdl.labs.knn_plots import class_color
+from visualdl.labs.common.plots import class_color
 from visualdl.labs.linear import LinearLab
 from visualdl.ui.app import create_window
 from visualdl.ui.context import AppContext
@@ -136,7 +137,8 @@ def test_opening_a_file_that_is_not_cifar_says_so_and_is_not_remembered(window, 
     trigger(window, "File", "Open CIFAR-10 archive…")
     qtbot.waitUntil(lambda: window.last_error is not None, timeout=WAIT)
     assert window.last_error.startswith("Could not open CIFAR-10") and str(bad) in window.last_error
-    assert window._error_box.isVisible() and str(bad) in window._error_box.text()  # a dialog where the user is
+    dialogs = [box for box in window.findChildren(QMessageBox) if box.isVisible()]
+    assert dialogs and str(bad) in dialogs[-1].text()  # a dialog, in front of the lab the user is in
     assert window.current_lab() is window.lab("knn")
     assert remembered == [] and window.ctx.cifar_path() is None
     assert window.ctx.settings.get("data/cifar_path") in (None, "")

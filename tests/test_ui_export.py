@@ -91,3 +91,28 @@ def test_right_click_menu_gets_export_entries(plot, tmp_path):
     assert {"Export PNG…", "Export SVG…", "Export CSV…"} <= set(texts)
     assert plot.getPlotItem().scene().contextMenu == []  # pyqtgraph's own dialog is gone
     assert helper.export("CSV", tmp_path / "m.csv").exists()
+
+
+def test_a_failed_export_leaves_the_old_file_and_no_temporary(plot, tmp_path, monkeypatch):
+    target = tmp_path / "loss.svg"
+    target.write_text("old")
+
+    def broken(*_args, **_kwargs):
+        raise export.ExportError("the exporter broke")
+
+    monkeypatch.setattr(export, "_render_svg_qt", broken)
+    monkeypatch.setattr(export.pg.exporters.SVGExporter, "export", broken)
+    with pytest.raises(export.ExportError):
+        export.export_svg(plot, target)
+    assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["loss.svg"]
+
+
+def test_csv_of_a_custom_target_and_write_csv_are_atomic(tmp_path):
+    from visualdl.labs.common.plots import write_csv
+
+    path = tmp_path / "t.csv"
+    write_csv(path, ["a", "b"], [[1, 2], [3, 4]])
+    assert path.read_text().splitlines() == ["a,b", "1,2", "3,4"]
+    with pytest.raises(TypeError):
+        write_csv(path, ["a"], 5)  # rows that are not rows: the old file stays whole
+    assert path.read_text().splitlines() == ["a,b", "1,2", "3,4"] and len(list(tmp_path.iterdir())) == 1

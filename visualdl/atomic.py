@@ -44,3 +44,21 @@ def write_atomic(path, write, mode: str = "w", **open_kw) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def replace_atomic(path, write_to, suffix: str | None = None) -> Path:
+    """Call write_to(tmp_path) for writers that take a file name (image and SVG exporters),
+    fsync the result, then rename it to `path`; on any error `path` is left as it was.
+
+    The temporary file keeps `path`'s suffix unless `suffix` is given: such writers choose
+    the format by it."""
+    path = Path(path)
+    tmp = temporary_beside(path, suffix=path.suffix if suffix is None else suffix)
+    try:
+        write_to(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

@@ -12,7 +12,6 @@ the file is checked to parse as XML with an <svg> root before we call it done.
 from __future__ import annotations
 
 import csv
-import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -25,7 +24,7 @@ from PySide6.QtGui import QAction, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QGraphicsScene, QGraphicsView, QMenu, QWidget
 
-from visualdl.atomic import temporary_beside
+from visualdl.atomic import replace_atomic, write_atomic
 
 
 class ExportError(ValueError):
@@ -53,11 +52,6 @@ def _graphics_item(target):
     if hasattr(target, "sceneBoundingRect") and hasattr(target, "scene"):
         return target
     return None
-
-
-def _atomic_target(path: Path) -> Path:
-    """A temporary path next to ``path`` (same folder so the final os.replace is atomic)."""
-    return temporary_beside(path, suffix=path.suffix)
 
 
 def _svg_is_valid(path: Path) -> bool:
@@ -97,8 +91,8 @@ def export_png(target, path, width: int | None = None, scale: float = PNG_SCALE)
     """Write ``target`` as a PNG image ``width`` pixels wide (default: ``scale`` x its size on screen)."""
     path = Path(path)
     size = png_size(target, width, scale)
-    tmp = _atomic_target(path)
-    try:
+
+    def write(tmp: Path) -> None:
         item = _graphics_item(target)
         if item is not None and item.scene() is not None:
             exporter = pg.exporters.ImageExporter(item)
@@ -113,10 +107,8 @@ def export_png(target, path, width: int | None = None, scale: float = PNG_SCALE)
             raise ExportError(f"Cannot export {type(target).__name__} as PNG")
         if not tmp.exists() or tmp.stat().st_size == 0:
             raise ExportError(f"Could not write PNG {path}")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+
+    return replace_atomic(path, write)
 
 
 def _render_scene_png(scene: QGraphicsScene, path: Path, size: tuple[int, int]) -> None:
@@ -146,8 +138,8 @@ def _render_widget_png(widget: QWidget, path: Path, size: tuple[int, int]) -> bo
 def export_svg(target, path) -> Path:
     """Write ``target`` as a valid SVG file; returns the path."""
     path = Path(path)
-    tmp = _atomic_target(path)
-    try:
+
+    def write(tmp: Path) -> None:
         item = _graphics_item(target)
         written = False
         if item is not None and item.scene() is not None:
@@ -160,10 +152,8 @@ def export_svg(target, path) -> Path:
             _render_svg_qt(target, item, tmp)
         if not _svg_is_valid(tmp):
             raise ExportError(f"Could not write a valid SVG file {path}")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+
+    return replace_atomic(path, write)
 
 
 def _render_svg_qt(target, item, path: Path) -> None:
@@ -214,30 +204,27 @@ def export_csv(plot_item, path) -> Path:
     if callable(custom) and _plot_item(plot_item) is None:
         custom(path)
         return path
-    tmp = _atomic_target(path)
-    try:
-        plot = _plot_item(plot_item)
-        with open(tmp, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            if plot is not None:
-                writer.writerow(["series", "x", "y"])
-                for i, item in enumerate(plot.listDataItems()):
-                    x, y = item.getOriginalDataset() if hasattr(item, "getOriginalDataset") else item.getData()
-                    if x is None or y is None:
-                        continue
-                    name = item.name() if hasattr(item, "name") and item.name() else f"series {i + 1}"
-                    for xv, yv in zip(np.asarray(x).tolist(), np.asarray(y).tolist()):
-                        writer.writerow([name, repr(float(xv)), repr(float(yv))])
-            elif isinstance(plot_item, pg.ImageItem) and plot_item.image is not None:
-                image = np.asarray(plot_item.image)
-                for row in image.reshape(image.shape[0], -1):
-                    writer.writerow([repr(float(v)) for v in row])
-            else:
-                raise ExportError(f"{type(plot_item).__name__} has no data to write as CSV")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    plot = _plot_item(plot_item)
+    if plot is None and not (isinstance(plot_item, pg.ImageItem) and plot_item.image is not None):
+        raise ExportError(f"{type(plot_item).__name__} has no data to write as CSV")
+
+    def write(fh) -> None:
+        writer = csv.writer(fh)
+        if plot is not None:
+            writer.writerow(["series", "x", "y"])
+            for i, item in enumerate(plot.listDataItems()):
+                x, y = item.getOriginalDataset() if hasattr(item, "getOriginalDataset") else item.getData()
+                if x is None or y is None:
+                    continue
+                name = item.name() if hasattr(item, "name") and item.name() else f"series {i + 1}"
+                for xv, yv in zip(np.asarray(x).tolist(), np.asarray(y).tolist()):
+                    writer.writerow([name, repr(float(xv)), repr(float(yv))])
+        else:
+            image = np.asarray(plot_item.image)
+            for row in image.reshape(image.shape[0], -1):
+                writer.writerow([repr(float(v)) for v in row])
+
+    return write_atomic(path, write, newline="", encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- all at once

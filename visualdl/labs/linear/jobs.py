@@ -10,8 +10,11 @@ import copy
 
 import numpy as np
 
+from visualdl.engine.classifiers import LinearClassifier
+from visualdl.engine.course_demos import linear_vs_hidden
 from visualdl.engine.linear2d import Linear2D, class_lines
 from visualdl.engine.regions import make_grid, predict_grid
+from visualdl.labs.common.jobs import next_commands
 
 RUN_INTERVAL = 0.03  # seconds between steps while running, so a student can watch the lines move
 
@@ -20,13 +23,13 @@ def weight_templates(W, input_shape=(3, 32, 32)):
     """W: (C, D) weights of a linear classifier on flattened (C_in, H, W) inputs.
 
     Returns (C, H, W, 3) uint8: each row reshaped to an image (channels last) and
-    stretched to 0..255 over its own min..max, as the course draws the templates.
+    stretched to 0..255 over its own min..max — the engine's
+    LinearClassifier.template_images (one rescaling in the app), then channels last.
     """
     W = np.asarray(W, dtype=np.float64)
-    imgs = W.reshape((W.shape[0],) + tuple(input_shape)).transpose(0, 2, 3, 1)
-    lo = imgs.min(axis=(1, 2, 3), keepdims=True)
-    hi = imgs.max(axis=(1, 2, 3), keepdims=True)
-    return (255 * (imgs - lo) / np.maximum(hi - lo, 1e-12)).round().astype(np.uint8)
+    holder = LinearClassifier(W.shape[0], dtype=np.float64)
+    holder.W = W
+    return holder.template_images(tuple(input_shape)).transpose(0, 2, 3, 1)
 
 
 # --------------------------------------------------------------------------- 2D
@@ -54,13 +57,10 @@ def linear2d_job(ctl, X, y, num_classes, loss="svm", reg=0.0, lr=0.05, seed=0, r
     steps, running = 0, False
     yield _snapshot_2d(model, X, y, grid, steps, running)
     while not ctl.cancelled:
-        commands = ctl.commands()
-        if not commands and not running:
-            command = ctl.wait_command(0.05)
-            if command is None:
-                yield None  # idle: lets the runner deliver a pending snapshot
-                continue
-            commands = [command]
+        commands = next_commands(ctl, busy=running)
+        if commands is None:
+            yield None  # idle: lets the runner deliver a pending snapshot
+            continue
         changed = False
         for cmd in commands:
             kind = cmd[0]
@@ -93,6 +93,11 @@ def linear2d_job(ctl, X, y, num_classes, loss="svm", reg=0.0, lr=0.05, seed=0, r
             ctl.cancel_event.wait(RUN_INTERVAL)
         if changed:
             yield _snapshot_2d(model, X, y, grid, steps, running)
+
+
+def hard_case_verdict_job(ctl, X, y):
+    """How a trained linear classifier and a 2-layer net do on a hard case: {"linear_acc", "hidden_acc"}."""
+    return linear_vs_hidden(X, y, num_classes=int(np.max(y)) + 1)
 
 
 # --------------------------------------------------------------------------- images
@@ -153,13 +158,10 @@ def linear_images_job(ctl, data, config: dict, image_index: int = 0, epochs: flo
 
     yield _image_snapshot(trainer, image_index, [], [], training())
     while not ctl.cancelled:
-        commands = ctl.commands()
-        if not training() and not commands:
-            command = ctl.wait_command(0.05)
-            if command is None:
-                yield None  # idle: lets the runner deliver a pending snapshot
-                continue
-            commands = [command]
+        commands = next_commands(ctl, busy=training())
+        if commands is None:
+            yield None  # idle: lets the runner deliver a pending snapshot
+            continue
         for cmd in commands:
             if cmd[0] == "image":
                 image_index = int(cmd[1])

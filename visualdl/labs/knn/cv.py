@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLin
                                QVBoxLayout, QWidget)
 
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
-from visualdl.labs.knn_jobs import cv_job, score_test_set_job
-from visualdl.labs.knn_plots import accuracy_axis, legend_html
+from visualdl.labs.knn.jobs import cv_job, score_test_set_job
+from visualdl.labs.common.plots import accuracy_axis, legend_html
 from visualdl.ui.export import install_export_menu
 
 DEFAULT_KS = "1, 3, 5, 8, 10, 12, 15, 20, 50, 100"

@@ -13,9 +13,9 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from visualdl.data import DATASETS
-from visualdl.labs.knn_jobs import K_MAX, regions_job
+from visualdl.labs.knn.jobs import K_MAX, regions_job
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
-from visualdl.labs.knn_plots import ClassLegend, RegionPlot, scrollable
+from visualdl.labs.common.plots import ClassLegend, RegionPlot, scrollable
 from visualdl.ui.export import install_export_menu
 
 TOY_SETS = [name for name, d in DATASETS.items() if d["kind"] == "points"]

@@ -11,6 +11,11 @@ def image_source_combo() -> QComboBox:
     return combo([("builtin", "Built-in images"), ("cifar10", "CIFAR-10")])
 
 
+def held_out_size(source: str) -> int:
+    """How many validation or test images a page holds out: 500 of the built-in set, 1000 of CIFAR-10."""
+    return 500 if source == "builtin" else 1000
+
+
 def start_image_load(ctx, source: str, n_train: int, n_val: int, n_test: int, status_label: QLabel):
     """Start loading `source` on the app's worker -> its Job, or None (and say why) when
     CIFAR-10 is chosen but not open. The split sizes use each loader's own parameter names."""

@@ -8,6 +8,8 @@ and total loss. Step / Run / Re-randomize drive the engine in a worker job
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Slot
@@ -15,14 +17,16 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QGroupB
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from visualdl.data import DATASETS
+from visualdl.engine.course_demos import HARD_CASES, hard_case
 from visualdl.engine.linear2d import aim_class
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
-from visualdl.labs.knn_plots import ClassLegend, RegionPlot, class_color, scrollable, write_csv
-from visualdl.labs.linear_jobs import linear2d_job
+from visualdl.labs.common.plots import ClassLegend, RegionPlot, class_color, scrollable, write_csv
+from visualdl.labs.linear.jobs import hard_case_verdict_job, linear2d_job
 from visualdl.ui.export import install_export_menu
 
 TOY_SETS = [name for name, d in DATASETS.items() if d["kind"] == "points"]
 NUM_CLASSES = 3
+HARD_HINT = "One click loads one of the course's hard cases and runs the linear classifier on it."
 
 
 class PointTableModel(QAbstractTableModel):
@@ -99,6 +103,9 @@ class Linear2DPage(QWidget):
         self.ctx = ctx
         self.job = None
         self.load_job = None
+        self.verdict_job = None
+        self.verdict: dict | None = None  # {"linear_acc", "hidden_acc"} of the hard case shown
+        self.verdict_case: str | None = None
         self.snap: dict | None = None
         self.data = None
         self._build()
@@ -144,10 +151,12 @@ class Linear2DPage(QWidget):
             grid.addWidget(QLabel(f"{name}  (∂L/∂{name})"), 0, 1 + col, Qt.AlignmentFlag.AlignCenter)
         self.param_spins: list[list[QDoubleSpinBox]] = []
         self.grad_labels: list[list[QLabel]] = []
+        self.row_names: list[QLabel] = []
         for c in range(NUM_CLASSES):
             name = QLabel(f"class {c}")
             name.setStyleSheet(f"color: rgb{class_color(c)}; font-weight: bold;")
             grid.addWidget(name, 1 + 2 * c, 0)
+            self.row_names.append(name)
             spins, grads = [], []
             for j in range(3):
                 box = spin(-100.0, 100.0, 0.0, decimals=3, step=0.1)
@@ -161,8 +170,27 @@ class Linear2DPage(QWidget):
             self.param_spins.append(spins)
             self.grad_labels.append(grads)
 
+        hard_box = QGroupBox("Not linearly separable (2 classes)")
+        hlayout = QVBoxLayout(hard_box)
+        hrow = QHBoxLayout()
+        self.hard_buttons = {}
+        for key, text in (("xor", "XOR"), ("ring", "Ring"), ("islands", "Two islands")):
+            button = QPushButton(text)
+            button.setToolTip(HARD_CASES[key])
+            button.setProperty("case", key)
+            button.clicked.connect(self._on_hard_case_clicked)
+            hrow.addWidget(button)
+            self.hard_buttons[key] = button
+        hlayout.addLayout(hrow)
+        self.verdict_label = QLabel(HARD_HINT)
+        self.verdict_label.setWordWrap(True)
+        self.lab5_button = QPushButton("Lab 5: a hidden layer solves it →")
+        self.lab5_button.clicked.connect(self._on_lab5_clicked)
+        hlayout.addWidget(self.verdict_label)
+        hlayout.addWidget(self.lab5_button)
+
         side = QVBoxLayout()
-        for w in (data_box, train_box, param_box):
+        for w in (data_box, hard_box, train_box, param_box):
             side.addWidget(w)
         side.addStretch(1)
         side_widget = QWidget()
@@ -231,6 +259,47 @@ class Linear2DPage(QWidget):
     def _on_data_loaded(self, data) -> None:
         if data is None or self.sender() is not self.load_job:
             return
+        if self.verdict_job is not None and self.verdict_job.is_running():
+            self.verdict_job.cancel()
+        self.verdict, self.verdict_case = None, None
+        self.verdict_label.setText(HARD_HINT)
+        self.use_data(data)
+
+    @Slot()
+    def _on_hard_case_clicked(self) -> None:
+        """Load a hard case (engine.course_demos.hard_case), start Run, and ask the worker how a trained
+        linear classifier and a 2-layer net do on it."""
+        key = self.sender().property("case")
+        X, y = hard_case(key, n_points=self.points_spin.value(), seed=self.seed_spin.value())
+        self.use_data(SimpleNamespace(name=key, X_train=X, y_train=y, num_classes=2))
+        self.verdict, self.verdict_case = None, key
+        self.verdict_label.setText(f"{HARD_CASES[key]}: training a linear classifier and a 2-layer net…")
+        if self.verdict_job is not None and self.verdict_job.is_running():
+            self.verdict_job.cancel()
+        self.verdict_job = self.ctx.runner.submit(hard_case_verdict_job, X, y, title="hard-case")
+        self.verdict_job.finished.connect(self._on_verdict)
+        self.verdict_job.errored.connect(self.status)
+        if not self.run_button.isChecked():
+            self.run_button.setChecked(True)
+
+    @Slot(object)
+    def _on_verdict(self, result) -> None:
+        if result is None or self.sender() is not self.verdict_job:
+            return
+        self.verdict = result
+        self.verdict_label.setText(
+            f"{HARD_CASES[self.verdict_case]}: no line separates the classes. A trained linear classifier "
+            f"gets {100 * result['linear_acc']:.1f}% of the points right; a 2-layer net with 50 ReLU units "
+            f"gets {100 * result['hidden_acc']:.1f}%.")
+
+    @Slot()
+    def _on_lab5_clicked(self) -> None:
+        window = self.window()
+        if hasattr(window, "show_lab"):
+            window.show_lab("neural_nets")
+
+    def use_data(self, data) -> None:
+        """Train on data (anything with X_train, y_train, num_classes): the running job gets it."""
         self.data = data
         if self.job is not None and self.job.is_running():
             self.job.send(("data", data.X_train, data.y_train, data.num_classes))
@@ -279,8 +348,9 @@ class Linear2DPage(QWidget):
 
     @Slot(float)
     def _on_param_edit(self, _value: float) -> None:
-        W = np.array([[self.param_spins[c][j].value() for j in range(2)] for c in range(NUM_CLASSES)])
-        b = np.array([self.param_spins[c][2].value() for c in range(NUM_CLASSES)])
+        C = len(self.snap["W"]) if self.snap is not None else NUM_CLASSES
+        W = np.array([[self.param_spins[c][j].value() for j in range(2)] for c in range(C)])
+        b = np.array([self.param_spins[c][2].value() for c in range(C)])
         self.send(("set", W, b))
 
     @Slot(object)
@@ -322,7 +392,12 @@ class Linear2DPage(QWidget):
             head.setData(geo["head"][:, 0], geo["head"][:, 1])
         xmin, xmax, ymin, ymax = snap["bounds"]
         self.plot.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
-        for c in range(NUM_CLASSES):
+        C = len(snap["W"])
+        for c in range(NUM_CLASSES):  # a 2-class set hides the third row
+            for widget in (self.row_names[c], *self.param_spins[c], *self.grad_labels[c]):
+                widget.setVisible(c < C)
+        self.class_legend.set_classes([f"class {c}" for c in range(C)])
+        for c in range(C):
             values = (snap["W"][c, 0], snap["W"][c, 1], snap["b"][c])
             grads = (snap["dW"][c, 0], snap["dW"][c, 1], snap["db"][c])
             for j in range(3):
@@ -342,6 +417,6 @@ class Linear2DPage(QWidget):
         return {"linear 2D": self.plot, "point scores": self.table}
 
     def shutdown(self) -> None:
-        for job in (self.job, self.load_job):
+        for job in (self.job, self.load_job, self.verdict_job):
             if job is not None:
                 job.cancel()

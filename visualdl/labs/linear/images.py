@@ -11,13 +11,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
+                               QWidget)
 
 from visualdl.labs.common.palette import class_hex
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
-from visualdl.labs.image_source import image_source_combo, start_image_load
-from visualdl.labs.knn_plots import ClassLegend, accuracy_axis, class_color, legend_html, plain_axis, rgb_pixmap, write_csv
-from visualdl.labs.linear_jobs import linear_image_config, linear_images_job, merge_image_snapshots
+from visualdl.labs.common.image_source import held_out_size, image_source_combo, start_image_load
+from visualdl.labs.common.plots import accuracy_axis, class_color, legend_html, plain_axis, rgb_pixmap, write_csv
+from visualdl.labs.linear.jobs import linear_image_config, linear_images_job, merge_image_snapshots
 from visualdl.ui.export import install_export_menu
 
 
@@ -154,6 +155,9 @@ class LinearImagesPage(QWidget):
         self.loss_plot.setLabel("bottom", "iteration")
         plain_axis(self.loss_plot)
         self.loss_curve = self.loss_plot.plot(pen=pg.mkPen((31, 119, 180), width=1.5), name="loss")
+        # long runs: draw at most a few points per pixel (peaks kept), only what is in view
+        self.loss_curve.setDownsampling(auto=True, method="peak")
+        self.loss_curve.setClipToView(True)
         # the legend lives in the title: exported with the plot, never over the curves
         self.acc_plot = pg.PlotWidget(title="Accuracy per epoch<br><span style='font-size:9pt'>" + legend_html(
             [("train", "#1f77b4", "●"), ("validation", "#ff7f0e", "■")]) + "</span>")
@@ -206,8 +210,8 @@ class LinearImagesPage(QWidget):
     def train(self) -> None:
         """Load the chosen images (cached by the app), then start training on the worker."""
         source = self.source_combo.currentData()
-        job = start_image_load(self.ctx, source, self.train_spin.value(),
-                               500 if source == "builtin" else 1000, 0, self.status_label)
+        job = start_image_load(self.ctx, source, self.train_spin.value(), held_out_size(source), 0,
+                               self.status_label)
         if job is None:
             return
         self.stop()

@@ -6,15 +6,18 @@ Three pages:
     Choosing k         k-fold cross-validation over a list of k, then the test set once
     Images             the k nearest training images of a test image and the vote; the
                        pixel-distance demo (shifted, tinted, occluded copies)
+    Curse of dim.      p^d grid points; distance concentration against d; kNN's test time
+                       against the training-set size next to a linear classifier's
 """
 from __future__ import annotations
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
-from visualdl.labs.knn_cv import KnnCvPage
-from visualdl.labs.knn_images import KnnImagesPage
-from visualdl.labs.knn_regions import KnnRegionsPage
+from visualdl.labs.knn.curse import CursePage
+from visualdl.labs.knn.cv import KnnCvPage
+from visualdl.labs.knn.images import KnnImagesPage
+from visualdl.labs.knn.regions import KnnRegionsPage
 
 
 class KnnLab(QWidget):
@@ -34,6 +37,8 @@ class KnnLab(QWidget):
         self.tabs.addTab(self.regions_page, "Decision regions")
         self.tabs.addTab(self.cv_page, "Choosing k (cross-validation)")
         self.tabs.addTab(self.images_page, "Images")
+        self.curse_page = CursePage(ctx)
+        self.tabs.addTab(self.curse_page, "Curse of dimensionality")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -61,10 +66,10 @@ class KnnLab(QWidget):
 
     def export_targets(self) -> dict:
         targets = {}
-        for page in (self.regions_page, self.cv_page, self.images_page):
+        for page in (self.regions_page, self.cv_page, self.images_page, self.curse_page):
             targets.update(page.export_targets())
         return targets
 
     def shutdown(self) -> None:
-        for page in (self.regions_page, self.cv_page, self.images_page):
+        for page in (self.regions_page, self.cv_page, self.images_page, self.curse_page):
             page.shutdown()  # cancels their jobs; the window's ctx.shutdown() then joins the threads

@@ -2,7 +2,7 @@
 
 The engine (visualdl.engine.autograd/expr) computes; this module only decides
 *where* nodes go and *which* numbers are visible after k steps. The Qt views
-in backprop_graph.py draw that.
+in graph.py (beside this module) draw that.
 """
 from __future__ import annotations
 

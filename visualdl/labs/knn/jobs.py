@@ -11,7 +11,7 @@ from functools import partial
 import numpy as np
 
 from visualdl.data import Cancelled
-from visualdl.engine.classifiers import KNearestNeighbor, cross_validate_k
+from visualdl.engine.classifiers import KNearestNeighbor, cross_validate_k, votes_from_labels
 from visualdl.engine.linear2d import Linear2D
 from visualdl.engine.pixel_distance import distances_to, pixel_distance_demo
 from visualdl.engine.regions import KnnRegions, NeighborVotes, decide_votes, make_grid, predict_grid
@@ -94,7 +94,7 @@ def image_neighbors_job(ctl, X_train, y_train, image, k, metric="l2"):
     pred = int(knn.predict(np.asarray(image)[None])[0])
     labels = np.asarray(y_train)[idx[0]]
     num_classes = int(np.max(y_train)) + 1
-    votes = np.bincount(labels, minlength=num_classes)
+    votes = votes_from_labels(labels[None], num_classes)[0]  # the engine's vote count
     _, tied = decide_votes(votes[None])
     return {"indices": np.asarray(idx[0]), "distances": np.asarray(dist[0], dtype=np.float64), "labels": labels,
             "votes": votes, "prediction": pred, "tied": bool(tied[0]), "metric": metric}

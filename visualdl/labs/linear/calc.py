@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QTab
 
 from visualdl.engine import worked_examples as we
 from visualdl.labs.common.widgets import combo, spin
-from visualdl.labs.knn_plots import rgb_pixmap, scrollable, write_csv
+from visualdl.labs.common.plots import rgb_pixmap, scrollable, write_csv
 from visualdl.ui.export import install_export_menu
 
 

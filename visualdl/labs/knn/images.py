@@ -13,9 +13,9 @@ from PySide6.QtWidgets import (QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
                                QVBoxLayout, QWidget)
 
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
-from visualdl.labs.image_source import image_source_combo, start_image_load
-from visualdl.labs.knn_jobs import image_neighbors_job, pixel_demo_job
-from visualdl.labs.knn_plots import ClassLegend, class_color, rgb_pixmap, write_csv
+from visualdl.labs.common.image_source import held_out_size, image_source_combo, start_image_load
+from visualdl.labs.knn.jobs import image_neighbors_job, pixel_demo_job
+from visualdl.labs.common.plots import ClassLegend, class_color, rgb_pixmap, write_csv
 from visualdl.ui.export import install_export_menu
 
 MAX_NEIGHBORS = 20
@@ -176,8 +176,8 @@ class KnnImagesPage(QWidget):
     @Slot()
     def load(self) -> None:
         source = self.source_combo.currentData()
-        job = start_image_load(self.ctx, source, self.train_spin.value(), 0,
-                               500 if source == "builtin" else 1000, self.status_label)
+        job = start_image_load(self.ctx, source, self.train_spin.value(), 0, held_out_size(source),
+                               self.status_label)
         if job is None:
             return
         self.load_job = job

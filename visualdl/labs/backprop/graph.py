@@ -12,7 +12,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPaint
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
 
 from visualdl.engine.autograd import Trace, fmt
-from visualdl.labs.backprop_layout import GraphState, LayerBox
+from visualdl.labs.backprop.layout import GraphState, LayerBox
 
 VALUE_COLOR = QColor("#1b7a1b")  # forward values: green
 GRAD_COLOR = QColor("#c62828")  # gradients: red

@@ -6,9 +6,10 @@ the rule applied at the highlighted node with its numbers; "Gradient check"
 compares backprop with centred differences.
 Tab "Training network": the network of the training dashboard as layers with
 output shapes and the last step's activation/gradient statistics.
+Tab "Jacobians": ReLU's Jacobian is huge but diagonal; vector addition's are identities.
 
 All numbers come from visualdl.engine (autograd, expr) through
-backprop_layout.BackpropSession; this widget only shows them and sends commands.
+layout.BackpropSession; this widget only shows them and sends commands.
 """
 from __future__ import annotations
 
@@ -23,10 +24,11 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
 
 from visualdl.engine.autograd import fmt
 from visualdl.engine.expr import ExprError, parse_value
-from visualdl.labs.backprop_graph import ExpressionGraphScene, GraphView, NetworkGraphScene
-from visualdl.labs.backprop_layout import PRESETS, BackpropSession, network_boxes
+from visualdl.labs.backprop.graph import ExpressionGraphScene, GraphView, NetworkGraphScene
+from visualdl.labs.backprop.jacobians import JacobianPage
+from visualdl.labs.backprop.layout import PRESETS, BackpropSession, network_boxes
 from visualdl.labs.common.widgets import guard_wheel, spin
-from visualdl.ui.export import ExportError, export_png, export_svg
+from visualdl.ui.export import ExportError, export_png, export_svg, install_export_menu
 
 MONO = QFont("DejaVu Sans Mono", 10)
 NO_NETWORK = "No network yet: start a run in the training dashboard and its layers appear here."
@@ -46,6 +48,9 @@ class BackpropLab(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_expression_tab(), "Expression graph")
         self.tabs.addTab(self._build_network_tab(), "Training network")
+        self.jacobian_page = JacobianPage()
+        install_export_menu(self.jacobian_page, "Jacobians")
+        self.tabs.addTab(self.jacobian_page, "Jacobians")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tabs)
@@ -408,7 +413,7 @@ class BackpropLab(QWidget):
 
     # ------------------------------------------------------------------ lab protocol
     def export_targets(self) -> dict:
-        return {"Backprop graph": self.scene, "Training network": self.net_scene}
+        return {"Backprop graph": self.scene, "Training network": self.net_scene, "Jacobians": self.jacobian_page}
 
     def shutdown(self) -> None:
         """Nothing runs in the background (every computation takes microseconds); stop playing."""

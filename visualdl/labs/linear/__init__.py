@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
-from visualdl.labs.linear_2d import Linear2DPage
-from visualdl.labs.linear_calc import LinearCalcPage
-from visualdl.labs.linear_images import LinearImagesPage
+from visualdl.labs.linear.calc import LinearCalcPage
+from visualdl.labs.linear.images import LinearImagesPage
+from visualdl.labs.linear.page_2d import Linear2DPage
 
 
 class LinearLab(QWidget):
