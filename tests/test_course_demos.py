@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QTabWidget
 from user import choose, click, type_into
 
 from visualdl.data import load_dataset
-from visualdl.engine import course_demos as cd
+from visualdl.engine.course import demos as cd
 from visualdl.labs.backprop import BackpropLab
 from visualdl.labs.knn import KnnLab
 from visualdl.ui.app import create_window

@@ -2,7 +2,7 @@
 
 y = max(0, x) with x of size n: dy/dx is n x n (4096 x 4096 for one example, 409,600 x 409,600
 for a minibatch of 100) and diagonal, so backprop multiplies elementwise instead. A small n shows
-the actual matrix; z = x + y with vectors has two identity Jacobians. Numbers: engine.course_demos.
+the actual matrix; z = x + y with vectors has two identity Jacobians. Numbers: engine.course.demos.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from visualdl.engine import course_demos as cd
+from visualdl.engine.course import demos as cd
 from visualdl.engine.autograd import fmt_number
 from visualdl.labs.common.plots import write_csv
 from visualdl.labs.common.widgets import guard_wheel_in, spin

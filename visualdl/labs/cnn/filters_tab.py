@@ -18,7 +18,7 @@ from visualdl.engine.cnn import KERNEL_NAMES, KERNEL_TITLES, apply_kernel, conv_
     to_grey
 from visualdl.labs.cnn.views import ERROR_STYLE, ImagePlot, MatrixView, ScaleBar, diverging_rgb, fmt, grey_rgb
 from visualdl.labs.common.widgets import combo, guard_wheel_in, select, spin
-from visualdl.labs.image_source import image_source_combo, start_image_load
+from visualdl.labs.common.image_source import image_source_combo, start_image_load
 from visualdl.ui.export import install_export_menu
 
 N_TEST = 500

@@ -1,6 +1,6 @@
 """Lab 1, tab "Curse of dimensionality": why nearest neighbours on raw pixels struggle.
 
-Three views, numbers from visualdl.engine.course_demos:
+Three views, numbers from visualdl.engine.course.demos:
     grid        p points per axis need p^d points in d dimensions (4, 16, 64 ... 3072 dimensions of a
                 CIFAR image: a power of ten); the grid drawn for d <= 3
     distances   (farthest - nearest) / nearest distance from a query against the dimension, on random
@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from visualdl.engine import course_demos as cd
+from visualdl.engine.course import demos as cd
 from visualdl.labs.common.image_source import image_source_combo, start_image_load
 from visualdl.labs.common.plots import legend_html, plain_axis
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin

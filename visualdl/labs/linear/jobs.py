@@ -11,7 +11,7 @@ import copy
 import numpy as np
 
 from visualdl.engine.classifiers import LinearClassifier
-from visualdl.engine.course_demos import linear_vs_hidden
+from visualdl.engine.course.demos import linear_vs_hidden
 from visualdl.engine.linear2d import Linear2D, class_lines
 from visualdl.engine.regions import make_grid, predict_grid
 from visualdl.labs.common.jobs import next_commands

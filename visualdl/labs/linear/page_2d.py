@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QGroupB
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from visualdl.data import DATASETS
-from visualdl.engine.course_demos import HARD_CASES, hard_case
+from visualdl.engine.course.demos import HARD_CASES, hard_case
 from visualdl.engine.linear2d import aim_class
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.common.plots import ClassLegend, RegionPlot, class_color, scrollable, write_csv
@@ -267,7 +267,7 @@ class Linear2DPage(QWidget):
 
     @Slot()
     def _on_hard_case_clicked(self) -> None:
-        """Load a hard case (engine.course_demos.hard_case), start Run, and ask the worker how a trained
+        """Load a hard case (engine.course.demos.hard_case), start Run, and ask the worker how a trained
         linear classifier and a 2-layer net do on it."""
         key = self.sender().property("case")
         X, y = hard_case(key, n_points=self.points_spin.value(), seed=self.seed_spin.value())

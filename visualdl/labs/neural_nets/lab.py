@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QTabWi
 from visualdl.data.toy import toy_defaults
 from visualdl.engine.playground.points_csv import read_points_csv, write_points_csv
 from visualdl.labs.common.widgets import combo
-from visualdl.labs.knn_plots import scrollable
+from visualdl.labs.common.plots import scrollable
 from visualdl.labs.neural_nets.controls import ControlPanel, speed_text
 from visualdl.labs.neural_nets.diagram import NetworkDiagram
 from visualdl.labs.neural_nets.job import merge_updates, playground_job

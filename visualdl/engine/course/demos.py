@@ -114,7 +114,7 @@ def knn_vs_linear_timing(X_train, y_train, X_test, sizes, k: int = 1, repeats: i
     matrix product whatever the training-set size). Best of `repeats` runs.
 
     Returns {"sizes", "knn" (len(sizes),), "linear" (len(sizes),)} in seconds per image."""
-    from visualdl.engine.classifiers import KNearestNeighbor
+    from visualdl.engine.classical.classifiers import KNearestNeighbor
 
     X_train = np.asarray(X_train)
     X_test = np.asarray(X_test)
@@ -187,9 +187,9 @@ def linear_vs_hidden(X, y, num_classes: int = 2, hidden: int = 50, linear_steps:
 
     Returns {"linear_acc", "hidden_acc"} in [0, 1]."""
     from visualdl.data.dataset import DataSplits
-    from visualdl.engine.linear2d import Linear2D
-    from visualdl.engine.models import default_config
-    from visualdl.engine.trainer import Trainer
+    from visualdl.engine.course.linear2d import Linear2D
+    from visualdl.engine.nn.models import default_config
+    from visualdl.engine.nn.trainer import Trainer
 
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.int64)
