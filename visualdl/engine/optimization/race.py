@@ -1,0 +1,204 @@
+"""The optimizer race: the engine's own optimizers stepping a 2-element parameter on a surface.
+
+    race = Race(surface, start=(-4, 1.5))
+    race.add("sgd", lr=0.05); race.add("adam", lr=0.1)
+    race.step()                      # one update of every running optimizer
+    race.snapshot()                  # plain arrays for drawing (paths, losses, state)
+
+Each racer holds ``make_optimizer(name, ...)`` from ``visualdl.engine.optim`` and a parameter
+dict {"w": (2,) float64}; opt.step(params, {"w": g}) updates w in place. What the optimizer
+carries is read from opt.state["w"]: "m" (Momentum's velocity, Adam's first moment) and "n"
+(AdaGrad's sum of g^2, RMSProp's and Adam's running average of g^2).
+
+A racer stops on its own (others go on) when its gradient, point or loss is not finite, or the
+point leaves the box |x - centre| <= BOX_FACTOR * map width: ``status`` says why.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from visualdl.engine.optim import OPTIMIZERS, make_optimizer
+from visualdl.engine.optimization.surfaces import Surface
+
+NAMES = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
+TITLES = {"sgd": "SGD", "momentum": "Momentum", "adagrad": "AdaGrad", "rmsprop": "RMSProp", "adam": "Adam"}
+BOX_FACTOR = 100.0
+MAX_LR = 1000.0
+MAX_STEPS = 20000
+
+
+def check_lr(value) -> float:
+    """A learning rate the race accepts: finite, > 0 and at most MAX_LR; else ValueError naming it."""
+    try:
+        lr = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"Learning rate {value!r} is not a number") from None
+    if not math.isfinite(lr) or lr <= 0:
+        raise ValueError(f"Learning rate {value!r} refused: it must be a number > 0")
+    if lr > MAX_LR:
+        raise ValueError(f"Learning rate {lr:g} refused: absurdly large (at most {MAX_LR:g})")
+    return lr
+
+
+def check_start(surface: Surface, p) -> tuple[float, float]:
+    p = np.asarray(p, np.float64)
+    if p.shape != (2,) or not surface.contains(p):
+        x0, x1, y0, y1 = surface.bounds
+        raise ValueError(f"Start point {tuple(np.round(p, 4).tolist())} is off the map "
+                         f"(x in [{x0:g}, {x1:g}], y in [{y0:g}, {y1:g}])")
+    return float(p[0]), float(p[1])
+
+
+class Racer:
+    """One optimizer on the surface. path: list of (x, y); losses: f at each point of path."""
+
+    def __init__(self, name: str, start, **hyper):
+        self.name = name
+        self.hyper = dict(OPTIMIZERS[name])
+        self.hyper.update(hyper)
+        self.bias_correction = True
+        self.reset(start)
+
+    def reset(self, start) -> None:
+        self.opt = make_optimizer(self.name, **self.hyper)
+        if self.name == "adam":
+            self.opt.bias_correction = self.bias_correction
+        self.w = np.array(start, dtype=np.float64)
+        self.path: list[tuple[float, float]] = [(float(self.w[0]), float(self.w[1]))]
+        self.losses: list[float] = []
+        self.grad = np.zeros(2)
+        self.status: str | None = None  # why it stopped (diverged, ...)
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.name]
+
+    @property
+    def steps(self) -> int:
+        return len(self.path) - 1
+
+    def set_hyperparams(self, **kw) -> None:
+        """Change hyperparameters mid-run (the engine checks them); state is kept."""
+        if "lr" in kw:
+            kw["lr"] = check_lr(kw["lr"])
+        self.opt.set_hyperparams(**kw)
+        self.hyper.update(kw)
+
+    def set_bias_correction(self, on: bool) -> None:
+        self.bias_correction = bool(on)
+        if self.name == "adam":
+            self.opt.bias_correction = self.bias_correction
+
+    def state(self) -> dict:
+        """Copies of what the engine optimizer carries: {"m": (2,), "n": (2,)} where it has them."""
+        s = self.opt.state.get("w", {})
+        return {k: v.copy() for k, v in s.items()}
+
+    def stop(self, why: str) -> None:
+        self.status = why
+
+    def step(self, surface: Surface, rng=None, noise: float = 0.0, batch=None) -> bool:
+        """One update; returns False (and sets status) when this racer stops."""
+        if self.status is not None:
+            return False
+        if self.steps >= MAX_STEPS:
+            self.stop(f"{self.title}: stopped after {MAX_STEPS:,} steps")
+            return False
+        try:
+            g = surface.noisy_grad(self.w, rng, noise, batch=batch) if rng is not None else surface.grad(self.w)
+        except (ValueError, ArithmeticError) as exc:
+            self.stop(f"{self.title} stopped at step {self.steps}: {exc}")
+            return False
+        if not np.all(np.isfinite(g)):
+            self.stop(f"{self.title} diverged at step {self.steps}: the gradient is not finite")
+            return False
+        self.grad = g
+        with np.errstate(all="ignore"):
+            self.opt.step({"w": self.w}, {"w": g})
+        x, y = float(self.w[0]), float(self.w[1])
+        if not (math.isfinite(x) and math.isfinite(y)):
+            self.stop(f"{self.title} diverged at step {self.steps + 1}: the point is not finite "
+                      f"(lr {self.opt.lr:g} is too high)")
+            return False
+        with np.errstate(all="ignore"):
+            try:
+                f = surface.loss(self.w)
+            except (ValueError, ArithmeticError):
+                f = float("nan")
+        self.path.append((x, y))
+        self.losses.append(f)
+        x0, x1, y0, y1 = surface.bounds
+        box = BOX_FACTOR * max(x1 - x0, y1 - y0)
+        if abs(x - (x0 + x1) / 2) > box or abs(y - (y0 + y1) / 2) > box:
+            self.stop(f"{self.title} diverged at step {self.steps}: ({x:.3g}, {y:.3g}) left the box "
+                      f"{box:g} around the map (lr {self.opt.lr:g} is too high)")
+            return False
+        if not math.isfinite(f):
+            self.stop(f"{self.title} stopped at step {self.steps}: the loss is not finite at ({x:.3g}, {y:.3g})")
+            return False
+        return True
+
+
+class Race:
+    """Racers on one surface from one start point. noise: std of Gaussian gradient noise (synthetic
+    surfaces); batch: minibatch size on the model surface (None = full batch)."""
+
+    def __init__(self, surface: Surface, start=None, seed: int = 0):
+        self.surface = surface
+        self.start = check_start(surface, surface.start if start is None else start)
+        self.racers: dict[str, Racer] = {}
+        self.noise, self.batch = 0.0, None
+        self.rng = np.random.default_rng(seed)
+        self.seed = seed
+
+    def add(self, name: str, **hyper) -> Racer:
+        if name not in NAMES:
+            raise ValueError(f"Unknown optimizer: {name!r} (choose from {', '.join(NAMES)})")
+        racer = Racer(name, self.start, **hyper)
+        racer.losses.append(self.surface.loss(racer.w))
+        self.racers[name] = racer
+        return racer
+
+    def remove(self, name: str) -> None:
+        self.racers.pop(name, None)
+
+    def reset(self, start=None, surface: Surface | None = None) -> None:
+        if surface is not None:
+            self.surface = surface
+        if start is not None or surface is not None:
+            self.start = check_start(self.surface, self.surface.start if start is None else start)
+        self.rng = np.random.default_rng(self.seed)
+        for racer in self.racers.values():
+            racer.reset(self.start)
+            racer.losses.append(self.surface.loss(racer.w))
+
+    def set_noise(self, noise: float = 0.0, batch=None) -> None:
+        if not (math.isfinite(noise) and noise >= 0):
+            raise ValueError(f"Invalid gradient noise: {noise}")
+        if batch is not None and int(batch) < 1:
+            raise ValueError(f"Invalid batch size: {batch}")
+        self.noise, self.batch = float(noise), None if batch is None else int(batch)
+
+    @property
+    def running(self) -> list[Racer]:
+        return [r for r in self.racers.values() if r.status is None]
+
+    def step(self) -> list[str]:
+        """One update of every running racer; returns the messages of racers that stopped now."""
+        stopped = []
+        stochastic = self.noise > 0 or self.batch is not None
+        for racer in self.running:
+            if not racer.step(self.surface, self.rng if stochastic else None, self.noise, self.batch):
+                stopped.append(racer.status)
+        return stopped
+
+    def snapshot(self) -> dict:
+        """{"start", "surface_key", "racers": {name: {path (K, 2), losses (K,), grad, state, steps,
+        status, hyper}}}: fresh arrays, safe to hand to another thread."""
+        return {"start": self.start, "surface_key": self.surface.key, "racers": {
+            name: {"path": np.array(r.path), "losses": np.array(r.losses), "grad": r.grad.copy(),
+                   "state": r.state(), "steps": r.steps, "status": r.status, "hyper": dict(r.hyper),
+                   "bias_correction": r.bias_correction, "title": r.title}
+            for name, r in self.racers.items()}}
