@@ -52,7 +52,10 @@ def check_start(surface: Surface, p) -> tuple[float, float]:
 
 
 class Racer:
-    """One optimizer on the surface. path: list of (x, y); losses: f at each point of path."""
+    """One optimizer on the surface. path: (K+1, 2) points so far; losses: (K+1,) f at each of them.
+
+    Both live in preallocated buffers (MAX_STEPS + 1 rows), so a snapshot is one cheap copy.
+    """
 
     def __init__(self, name: str, start, **hyper):
         self.name = name
@@ -66,8 +69,12 @@ class Racer:
         if self.name == "adam":
             self.opt.bias_correction = self.bias_correction
         self.w = np.array(start, dtype=np.float64)
-        self.path: list[tuple[float, float]] = [(float(self.w[0]), float(self.w[1]))]
-        self.losses: list[float] = []
+        self._path = np.empty((MAX_STEPS + 1, 2))
+        self._losses = np.empty(MAX_STEPS + 1)
+        self._grads = np.empty((MAX_STEPS, 2))  # the gradient used by step k (row k - 1)
+        self._path[0] = self.w
+        self._k = 1  # points stored
+        self._nl = 0  # losses stored (the race adds the start's)
         self.grad = np.zeros(2)
         self.status: str | None = None  # why it stopped (diverged, ...)
 
@@ -77,7 +84,30 @@ class Racer:
 
     @property
     def steps(self) -> int:
-        return len(self.path) - 1
+        return self._k - 1
+
+    @property
+    def path(self) -> np.ndarray:
+        """(steps + 1, 2) view of the points visited, the start first."""
+        return self._path[:self._k]
+
+    @property
+    def grads(self) -> np.ndarray:
+        """(steps, 2): the gradient each update used (noisy when the race adds noise)."""
+        return self._grads[:self._k - 1]
+
+    @property
+    def losses(self) -> np.ndarray:
+        return self._losses[:self._nl]
+
+    def add_loss(self, f: float) -> None:
+        self._losses[self._nl] = f
+        self._nl += 1
+
+    def _append(self, x: float, y: float, f: float) -> None:
+        self._path[self._k] = (x, y)
+        self._k += 1
+        self.add_loss(f)
 
     def set_hyperparams(self, **kw) -> None:
         """Change hyperparameters mid-run (the engine checks them); state is kept."""
@@ -115,6 +145,7 @@ class Racer:
             self.stop(f"{self.title} diverged at step {self.steps}: the gradient is not finite")
             return False
         self.grad = g
+        self._grads[self._k - 1] = g
         with np.errstate(all="ignore"):
             self.opt.step({"w": self.w}, {"w": g})
         x, y = float(self.w[0]), float(self.w[1])
@@ -127,8 +158,7 @@ class Racer:
                 f = surface.loss(self.w)
             except (ValueError, ArithmeticError):
                 f = float("nan")
-        self.path.append((x, y))
-        self.losses.append(f)
+        self._append(x, y, f)
         x0, x1, y0, y1 = surface.bounds
         box = BOX_FACTOR * max(x1 - x0, y1 - y0)
         if abs(x - (x0 + x1) / 2) > box or abs(y - (y0 + y1) / 2) > box:
@@ -157,7 +187,7 @@ class Race:
         if name not in NAMES:
             raise ValueError(f"Unknown optimizer: {name!r} (choose from {', '.join(NAMES)})")
         racer = Racer(name, self.start, **hyper)
-        racer.losses.append(self.surface.loss(racer.w))
+        racer.add_loss(self.surface.loss(racer.w))
         self.racers[name] = racer
         return racer
 
@@ -172,7 +202,7 @@ class Race:
         self.rng = np.random.default_rng(self.seed)
         for racer in self.racers.values():
             racer.reset(self.start)
-            racer.losses.append(self.surface.loss(racer.w))
+            racer.add_loss(self.surface.loss(racer.w))
 
     def set_noise(self, noise: float = 0.0, batch=None) -> None:
         if not (math.isfinite(noise) and noise >= 0):
@@ -195,10 +225,11 @@ class Race:
         return stopped
 
     def snapshot(self) -> dict:
-        """{"start", "surface_key", "racers": {name: {path (K, 2), losses (K,), grad, state, steps,
-        status, hyper}}}: fresh arrays, safe to hand to another thread."""
+        """{"start", "surface_key", "racers": {name: {path (K+1, 2), losses (K+1,), grads (K, 2), grad,
+        state, steps, status, hyper}}}: fresh arrays, safe to hand to another thread."""
         return {"start": self.start, "surface_key": self.surface.key, "racers": {
-            name: {"path": np.array(r.path), "losses": np.array(r.losses), "grad": r.grad.copy(),
+            name: {"path": r.path.copy(), "losses": r.losses.copy(), "grad": r.grad.copy(),
+                   "grads": r.grads.copy(),
                    "state": r.state(), "steps": r.steps, "status": r.status, "hyper": dict(r.hyper),
                    "bias_correction": r.bias_correction, "title": r.title}
             for name, r in self.racers.items()}}
