@@ -120,8 +120,8 @@ class RacePanel(QWidget):
         form = QFormLayout(box)
         self.surface = combo(SURFACES)
         form.addRow("Loss", self.surface)
-        self.dataset = combo([(k, TOY_TITLES[k].replace(" (2D)", "")) for k in GENERATORS if k != "spiral"]
-                             + [("spiral", TOY_TITLES["spiral"].replace(" (2D)", ""))])
+        order = ["moons"] + [k for k in GENERATORS if k != "moons"]
+        self.dataset = combo([(k, TOY_TITLES[k].replace(" (2D)", "")) for k in order])
         self.reg = combo([("none", "none"), ("l2", "L2"), ("l1", "L1"), ("elastic", "elastic net")])
         self.lam = spin(0.0, 10.0, 0.0, decimals=3, step=0.01)
         self.batch = combo(BATCHES)
