@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from visualdl.labs.optimization.loss_page import LossPage
 from visualdl.labs.optimization.race_page import RacePage
+from visualdl.labs.optimization.reg_page import RegPage
 
 
 class OptimizationLab(QWidget):
@@ -18,7 +20,11 @@ class OptimizationLab(QWidget):
         self.tabs = QTabWidget()
         self.race_page = RacePage(ctx)
         self.tabs.addTab(self.race_page, "Optimizer race")
-        self.pages = [self.race_page]
+        self.loss_page = LossPage()
+        self.tabs.addTab(self.loss_page, "Loss functions")
+        self.reg_page = RegPage(ctx)
+        self.tabs.addTab(self.reg_page, "Regularization")
+        self.pages = [self.race_page, self.loss_page, self.reg_page]
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
