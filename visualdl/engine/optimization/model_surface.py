@@ -63,7 +63,8 @@ class ModelSurface(Surface):
         if X.ndim != 2 or X.shape[1] != 2 or y.shape != (len(X),) or len(X) == 0:
             raise ValueError(f"Need X (N, 2) and y (N,), got {X.shape} and {y.shape}")
         if not set(np.unique(y)) <= {0, 1}:
-            raise ValueError(f"The 2-weight model needs 2 classes (labels 0 and 1), got labels {sorted(set(y.tolist()))}")
+            labels = sorted(set(y.tolist()))
+            raise ValueError(f"The 2-weight model needs 2 classes (labels 0 and 1), got labels {labels}")
         if reg not in ("none", "l2", "l1", "elastic"):
             raise ValueError(f"Unknown regularization: {reg!r}")
         if not (np.isfinite(lam) and lam >= 0):

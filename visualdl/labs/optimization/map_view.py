@@ -16,6 +16,22 @@ from visualdl.labs.common.palette import class_hex
 
 RACER_COLOURS = {name: class_hex(i) for i, name in enumerate(NAMES)}
 ARROW_FRACTION = 0.12  # arrows are drawn this fraction of the map's width long (direction matters)
+MAX_DRAWN = 800  # a path longer than this is drawn through every k-th point (and its last ones)
+
+
+def thin_index(n: int, limit: int = 500, tail: int = 50) -> np.ndarray:
+    """Indices of at most about `limit` of n points for drawing: every k-th one plus the last `tail`.
+
+    Every index drawn is a real point (no averaging); the export writes all of them.
+    """
+    if n <= limit:
+        return np.arange(n)
+    k = int(np.ceil((n - tail) / (limit - tail)))
+    return np.concatenate([np.arange(0, n - tail, k), np.arange(n - tail, n)])
+
+
+def thin_path(path: np.ndarray, limit: int = MAX_DRAWN) -> np.ndarray:
+    return path[thin_index(len(path), limit, 100)]
 
 
 def arrow_segments(p, d, length: float) -> np.ndarray:
@@ -53,6 +69,9 @@ class SurfaceMap(pg.PlotWidget):
         self.contours = pg.PlotDataItem(connect="pairs", pen=pg.mkPen((255, 255, 255, 120), width=1),
                                         name="contours")
         self.plotItem.addItem(self.contours)
+        # the contours only change with the surface: paint them from a cached pixmap
+        self.contours.curve.setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.image.setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.minima = pg.ScatterPlotItem(symbol="star", size=14, brush="w", pen="k", name="minima")
         self.plotItem.addItem(self.minima)
         self.start_marker = pg.ScatterPlotItem(symbol="o", size=12, brush=None, pen=pg.mkPen("w", width=2))
@@ -105,7 +124,7 @@ class SurfaceMap(pg.PlotWidget):
                 self.paths[name].setData([], [])
                 self.heads[name].setData([], [])
                 continue
-            path = r["path"]
+            path = thin_path(r["path"])
             self.paths[name].setData(path[:, 0], path[:, 1])
             self.heads[name].setData([path[-1, 0]], [path[-1, 1]], symbol="x" if r["status"] else "o")
         self._draw_state(racers.get(inspect))

@@ -5,94 +5,28 @@ snapshots. The map image is computed by a short job whenever the surface changes
 """
 from __future__ import annotations
 
-import csv
+import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSplitter, QWidget
 
-from visualdl.atomic import write_atomic
 from visualdl.engine.expr import ExprError
-from visualdl.engine.optimization.contours import colour_values, contour_segments, levels_for, wide_range
 from visualdl.engine.optimization.expr_surface import ExprSurface
 from visualdl.engine.optimization.model_surface import toy_model_surface
 from visualdl.engine.optimization.presets import PRESETS
 from visualdl.engine.optimization.race import NAMES, TITLES, check_start
 from visualdl.engine.optimization.surfaces import SYNTHETIC
 from visualdl.labs.common.widgets import select
-from visualdl.labs.optimization.map_view import RACER_COLOURS, SurfaceMap
+from visualdl.labs.optimization.map_view import RACER_COLOURS, SurfaceMap, thin_index
 from visualdl.labs.optimization.race_job import race_job
 from visualdl.labs.optimization.race_panel import RacePanel
+from visualdl.labs.optimization.race_views import CarriedTable, compute_map
 from visualdl.ui.export import install_export_menu
 
+PLOT_PERIOD = 0.1  # s: the loss and step plots redraw at most 10 times a second while racing
 FIRST_LRS = {"sgd": 0.03, "momentum": 0.01, "adagrad": 0.5, "rmsprop": 0.05, "adam": 0.1}
-RESOLUTION = 300
-
-
-def compute_map(ctl, surface, resolution: int = RESOLUTION) -> dict:
-    """Worker job: the surface on a grid, its colour values (log where wide) and contour segments."""
-    xs, ys, Z = surface.grid(resolution)
-    C, label = colour_values(Z, surface.log_colour or wide_range(Z))
-    step = max(1, resolution // 150)  # contours on a 150x150 subgrid: smooth enough, 4x cheaper
-    seg = contour_segments(C[::step, ::step], xs[::step], ys[::step], levels_for(C, 14))
-    finite = Z[np.isfinite(Z)]
-    return {"surface": surface, "bounds": surface.bounds, "colour": C, "label": label, "segments": seg,
-            "minima": list(surface.minima), "zmin": float(finite.min()) if finite.size else 0.0}
-
-
-class CarriedTable(QLabel):
-    """What the inspected optimizer carries, as numbers; its CSV export writes every trajectory."""
-
-    def __init__(self):
-        super().__init__("")
-        self.setTextFormat(Qt.TextFormat.RichText)
-        self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.setStyleSheet("font-family: monospace; background: white; padding: 4px;")
-        self.setWordWrap(True)
-        self.setMinimumWidth(200)
-        self.racers: dict = {}
-
-    def show_racer(self, name: str, r: dict | None) -> None:
-        if r is None:
-            self.setText(f"<b>{TITLES[name]}</b> is not racing: tick it on the right.")
-            return
-        p, g = r["path"][-1], r["grad"]
-        rows = [("step t", f"{r['steps']}"), ("point w", _vec(p)), ("loss f(w)", f"{r['losses'][-1]:.6g}"),
-                ("gradient g", _vec(g) if r["steps"] else "(none yet)")]
-        if "m" in r["state"]:
-            rows.append(("velocity m" if r["title"] == "Momentum" else "1st moment m", _vec(r["state"]["m"])))
-        if "n" in r["state"]:
-            what = {"AdaGrad": "sum of g²", "RMSProp": "avg of g²", "Adam": "2nd moment n"}[r["title"]]
-            rows.append((what + " n", _vec(r["state"]["n"])))
-            rows.append(("√n per axis", _vec(np.sqrt(r["state"]["n"]))))
-        if r["steps"]:
-            rows.append(("last step Δw", _vec(r["path"][-1] - r["path"][-2])))
-        colour = RACER_COLOURS[name]
-        body = "".join(f"<tr><td>{k}</td><td align='right'>{v}</td></tr>" for k, v in rows)
-        legend = ("<br>On the map: <span style='color:#ff3030'>red arrow −g</span>, white arrow −m, "
-                  "<span style='color:#c9a000'>yellow ellipse √n per axis</span>")
-        self.setText(f"<b style='color:{colour}'>{r['title']}</b> carries:<table>{body}</table>{legend}")
-
-    def export_csv(self, path) -> None:
-        """Every racer's trajectory: optimizer, step, x, y, loss, gx, gy (the gradient that step used)."""
-        def write(fh):
-            w = csv.writer(fh)
-            w.writerow(["optimizer", "step", "x", "y", "loss", "gx", "gy"])
-            for name, r in self.racers.items():
-                path, losses, grads = r["path"], r["losses"], r["grads"]
-                for k in range(len(path)):
-                    g = grads[k] if k < len(grads) else (np.nan, np.nan)
-                    f = losses[k] if k < len(losses) else np.nan
-                    w.writerow([name, k, repr(float(path[k, 0])), repr(float(path[k, 1])), repr(float(f)),
-                                repr(float(g[0])), repr(float(g[1]))])
-        write_atomic(path, write, newline="", encoding="utf-8")
-
-
-def _vec(v) -> str:
-    return "(" + ", ".join(f"{float(a):+.4g}" for a in v) + ")"
-
-
 class RacePage(QWidget):
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
@@ -101,6 +35,11 @@ class RacePage(QWidget):
         self.map_job = None
         self.snap: dict | None = None
         self.map_result: dict | None = None
+        self._pending: dict | None = None
+        self._draw_interval, self._plots_drawn = 10, 0.0
+        self._draw_timer = QTimer(self)
+        self._draw_timer.setSingleShot(True)
+        self._draw_timer.timeout.connect(self._draw_pending)
         self.surface = SYNTHETIC["bowl"]
         self.start = self.surface.start
 
@@ -112,7 +51,7 @@ class RacePage(QWidget):
         self.loss_plot.setTitle("Loss vs iteration", size="9pt")
         self.loss_plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
         self.eff_plot = pg.PlotWidget(background="w")
-        self.eff_plot.setTitle("Step per unit gradient (x solid, y dashed)", size="9pt")
+        self.eff_plot.setTitle("Step per unit gradient (x thick, y thin)", size="9pt")
         self.eff_plot.setLabel("left", "|Δw_i / g_i|")
         self.eff_plot.setLabel("bottom", "iteration")
         self.eff_plot.setLogMode(False, True)
@@ -122,11 +61,8 @@ class RacePage(QWidget):
             self.loss_curves[name] = self.loss_plot.plot([], [], pen=pg.mkPen(colour, width=2), name=TITLES[name])
             self.eff_curves[name] = (
                 self.eff_plot.plot([], [], pen=pg.mkPen(colour, width=2), name=f"{TITLES[name]} x"),
-                self.eff_plot.plot([], [], pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine),
-                                   name=f"{TITLES[name]} y"))
-        for plot in (self.loss_plot, self.eff_plot):
-            plot.getPlotItem().setDownsampling(auto=True, mode="peak")
-            plot.getPlotItem().setClipToView(True)
+                # thin, not dashed: Qt draws a dashed 20,000-point line ~20x slower
+                self.eff_plot.plot([], [], pen=pg.mkPen(colour, width=1), name=f"{TITLES[name]} y"))
         self.table = CarriedTable()
         for target, name in ((self.map, "Loss surface and paths"), (self.loss_plot, "Loss vs iteration"),
                              (self.eff_plot, "Step per unit gradient"), (self.table, "Trajectories")):
@@ -351,6 +287,18 @@ class RacePage(QWidget):
     # ------------------------------------------------------------------ drawing snapshots
     @Slot(object)
     def _on_snapshot(self, snap: dict) -> None:
+        """Keep only the newest snapshot; draw it from a timer whose interval follows the drawing cost,
+        so the event loop always has idle time left for the user (no matter how slow drawing is)."""
+        self._pending = snap
+        if not self._draw_timer.isActive():
+            self._draw_timer.start(self._draw_interval)
+
+    @Slot()
+    def _draw_pending(self) -> None:
+        snap, self._pending = self._pending, None
+        if snap is None:
+            return
+        t0 = time.perf_counter()
         self.snap = snap
         self._set_play_button(bool(snap["running"]))
         if snap.get("error"):
@@ -358,10 +306,12 @@ class RacePage(QWidget):
         for name, row in self.panel.rows.items():
             r = snap["racers"].get(name)
             row.set_status(r["status"] if r else None)
-        self._redraw()
+        self._redraw(plots=not snap["running"] or time.perf_counter() - self._plots_drawn > PLOT_PERIOD)
+        # painting costs about as much again: wait ~3x the cost before the next drawing (10..250 ms)
+        self._draw_interval = int(min(250, max(10, 3000 * (time.perf_counter() - t0))))
 
     @Slot()
-    def _redraw(self, *_):
+    def _redraw(self, *_, plots: bool = True):
         if self.snap is None:
             return
         racers = self.snap["racers"]
@@ -369,6 +319,9 @@ class RacePage(QWidget):
         self.map.set_racers(racers, inspect)
         self.table.racers = racers
         self.table.show_racer(inspect, racers.get(inspect))
+        if not plots:
+            return
+        self._plots_drawn = time.perf_counter()
         log = self.panel.log_y.isChecked()
         floor = self._log_floor(racers) if log else 0.0
         for name in NAMES:
@@ -379,14 +332,15 @@ class RacePage(QWidget):
                     c.setData([], [])
                 continue
             y = r["losses"] - floor if log else r["losses"]
-            self.loss_curves[name].setData(np.arange(len(y)), y)
+            keep = thin_index(len(y))  # a plot ~300 px wide needs no more than ~500 points per curve
+            self.loss_curves[name].setData(keep, y[keep])
             steps = np.diff(r["path"], axis=0)[:len(r["grads"])]
+            keep = thin_index(len(steps))
             with np.errstate(all="ignore"):
-                eff = np.abs(steps / r["grads"][:len(steps)])
-            it = np.arange(1, len(eff) + 1)
+                eff = np.abs(steps[keep] / r["grads"][keep])
             for axis, c in enumerate(self.eff_curves[name]):
                 ok = np.isfinite(eff[:, axis]) & (eff[:, axis] > 0)
-                c.setData(it[ok], eff[ok, axis])
+                c.setData(keep[ok] + 1, eff[ok, axis])
 
     def _log_floor(self, racers) -> float:
         lows = [float(np.nanmin(r["losses"])) for r in racers.values() if len(r["losses"])]

@@ -6,7 +6,7 @@ last good value.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QVBoxLayout, QWidget)
 
@@ -104,6 +104,8 @@ class OptimizerRow(QWidget):
             self.edits[key].setText(_fmt(v))
 
     def set_status(self, text: str | None) -> None:
+        if (text or "") == self.status.text():
+            return
         self.status.setText(text or "")
         self.status.setVisible(bool(text))
 
