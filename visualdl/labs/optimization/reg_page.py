@@ -70,6 +70,8 @@ class RegPage(QWidget):
                                            name="data loss contours")
         self.level_curve = self.map.plot([], [], connect="pairs", pen=pg.mkPen(class_hex(0), width=2),
                                          name="data loss through w*")
+        self.penalty_family = self.map.plot([], [], connect="finite", pen=pg.mkPen((255, 127, 14, 90), width=1),
+                                            name="penalty contours")
         self.penalty_curve = self.map.plot([], [], pen=pg.mkPen(class_hex(1), width=2), name="penalty R(w) = R(w*)")
         self.norm_circle = self.map.plot([], [], pen=pg.mkPen("#555", width=2, style=Qt.PenStyle.DashLine),
                                          name="max-norm circle")
@@ -168,6 +170,12 @@ class RegPage(QWidget):
         self._show_lambda()
 
     @staticmethod
+    def family_levels(kind: str) -> list[float]:
+        """Penalty values whose contours pass through |w1| = 1, 2, ..., 7 on the axes."""
+        r = np.arange(1, 8, dtype=float)
+        return list({"l2": 0.5 * r * r, "l1": r, "elastic": r + 0.5 * r * r}[kind])
+
+    @staticmethod
     def path_x(lams) -> np.ndarray:
         """log10 lambda, with lambda = 0 placed one step left of the smallest positive lambda."""
         lams = np.asarray(lams, float)
@@ -193,6 +201,9 @@ class RegPage(QWidget):
             self.penalty_curve.setData(pc[:, 0], pc[:, 1])
         else:
             self.penalty_curve.setData([0.0], [0.0])
+        family = [np.vstack([penalty_contour(kind, c), [np.nan, np.nan]]) for c in self.family_levels(kind)]
+        fam = np.concatenate(family)
+        self.penalty_family.setData(fam[:, 0], fam[:, 1])
         model = r["model"]
         level = model.loss_parts(w)[0]
         seg = contour_segments(r["Z"], r["xs"], r["xs"], [level])
