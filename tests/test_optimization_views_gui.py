@@ -124,3 +124,18 @@ def test_window_keys_drive_the_race(qtbot, tmp_path):
     press(qtbot, window, Qt.Key.Key_R)
     qtbot.waitUntil(lambda: page.snap["racers"]["sgd"]["steps"] == 0 and not page.snap["running"], timeout=WAIT)
     window.close()
+
+
+def test_spaces_typed_into_the_formula_stay_in_the_formula(qtbot, tmp_path):
+    ctx, window = create_window(tmp_path / "s.ini", "optimization")
+    qtbot.addWidget(window)
+    window.show()
+    page = window.current_lab().race_page
+    qtbot.waitUntil(lambda: page.snap is not None, timeout=WAIT)
+    choose(qtbot, page.panel.surface, "Your own f(x, y)")
+    type_into(qtbot, page.panel.expr, "x^2 + 3 * y^2")
+    assert page.panel.expr.text() == "x^2 + 3 * y^2"
+    assert not page.panel.play_button.isChecked()
+    qtbot.waitUntil(lambda: page.snap["surface_key"] == "custom" and page.surface.text == "x^2 + 3 * y^2",
+                    timeout=WAIT)
+    window.close()
