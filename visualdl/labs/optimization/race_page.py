@@ -26,6 +26,7 @@ from visualdl.labs.optimization.race_views import CarriedTable, compute_map
 from visualdl.ui.export import install_export_menu
 
 PLOT_PERIOD = 0.1  # s: the loss and step plots redraw at most 10 times a second while racing
+PLOT_GAP = 15  # ms between drawing the map, the loss plot and the step plot (separate, shorter paints)
 FIRST_LRS = {"sgd": 0.03, "momentum": 0.01, "adagrad": 0.5, "rmsprop": 0.05, "adam": 0.1}
 class RacePage(QWidget):
     def __init__(self, ctx, parent=None):
@@ -40,6 +41,10 @@ class RacePage(QWidget):
         self._draw_timer = QTimer(self)
         self._draw_timer.setSingleShot(True)
         self._draw_timer.timeout.connect(self._draw_pending)
+        self._plots_todo: list = []
+        self._plot_timer = QTimer(self)
+        self._plot_timer.setSingleShot(True)
+        self._plot_timer.timeout.connect(self._draw_next_plot)
         self.surface = SYNTHETIC["bowl"]
         self.start = self.surface.start
 
@@ -306,34 +311,61 @@ class RacePage(QWidget):
         for name, row in self.panel.rows.items():
             r = snap["racers"].get(name)
             row.set_status(r["status"] if r else None)
-        self._redraw(plots=not snap["running"] or time.perf_counter() - self._plots_drawn > PLOT_PERIOD)
+        if not snap["running"]:
+            self._plot_timer.stop()
+            self._redraw()
+        else:
+            self._draw_map_part()
+            if time.perf_counter() - self._plots_drawn > PLOT_PERIOD and not self._plot_timer.isActive():
+                # the plots in later event-loop turns, one per turn: each paint stays short
+                self._plots_todo = [self._draw_loss_plot, self._draw_eff_plot]
+                self._plot_timer.start(PLOT_GAP)
         # painting costs about as much again: wait ~3x the cost before the next drawing (10..250 ms)
         self._draw_interval = int(min(250, max(10, 3000 * (time.perf_counter() - t0))))
 
     @Slot()
-    def _redraw(self, *_, plots: bool = True):
+    def _draw_next_plot(self) -> None:
+        if self._plots_todo and self.snap is not None:
+            self._plots_todo.pop(0)()
+        if self._plots_todo:
+            self._plot_timer.start(PLOT_GAP)
+
+    @Slot()
+    def _redraw(self, *_):
         if self.snap is None:
             return
+        self._draw_map_part()
+        self._draw_loss_plot()
+        self._draw_eff_plot()
+
+    def _draw_map_part(self) -> None:
         racers = self.snap["racers"]
         inspect = self.panel.inspect.currentData()
         self.map.set_racers(racers, inspect)
         self.table.racers = racers
         self.table.show_racer(inspect, racers.get(inspect))
-        if not plots:
-            return
+
+    def _draw_loss_plot(self) -> None:
         self._plots_drawn = time.perf_counter()
+        racers = self.snap["racers"]
         log = self.panel.log_y.isChecked()
         floor = self._log_floor(racers) if log else 0.0
         for name in NAMES:
             r = racers.get(name)
             if r is None:
                 self.loss_curves[name].setData([], [])
-                for c in self.eff_curves[name]:
-                    c.setData([], [])
                 continue
             y = r["losses"] - floor if log else r["losses"]
             keep = thin_index(len(y))  # a plot ~300 px wide needs no more than ~500 points per curve
             self.loss_curves[name].setData(keep, y[keep])
+
+    def _draw_eff_plot(self) -> None:
+        for name in NAMES:
+            r = self.snap["racers"].get(name)
+            if r is None:
+                for c in self.eff_curves[name]:
+                    c.setData([], [])
+                continue
             steps = np.diff(r["path"], axis=0)[:len(r["grads"])]
             keep = thin_index(len(steps))
             with np.errstate(all="ignore"):
