@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from visualdl.engine.optimization.presets import PRESETS
-from visualdl.engine.optimization.race import Race, check_lr
+from visualdl.engine.optimization.race import Race, check_lr, usable_start
 from visualdl.engine.optimization.surfaces import SYNTHETIC
 
 
@@ -116,6 +116,19 @@ def test_start_off_the_map_is_refused():
     race = Race(SYNTHETIC["bowl"])
     with pytest.raises(ValueError, match="off the map"):
         race.reset(start=(0.0, float("nan")))
+
+
+def test_start_where_f_is_undefined_is_refused():
+    from visualdl.engine.optimization.expr_surface import ExprSurface
+
+    with pytest.raises(ValueError, match="not defined"):
+        Race(ExprSurface("log(x) + y^2"), start=(-1.0, 0.5))
+    race = Race(ExprSurface("log(x) + y^2"), start=(1.0, 0.5))
+    race.add("sgd", lr=2.0)  # 1 - 2 * 1/1 = -1: the first step lands on x = -1, where log is undefined
+    assert race.step() and "stopped at step 1" in race.racers["sgd"].status
+    s = ExprSurface("log(x) + y^2")  # its default start (-2.4, 2.4) is where log is undefined
+    x, y = usable_start(s)
+    assert x > 0 and np.isfinite(s.loss((x, y)))
 
 
 def test_one_diverging_optimizer_stops_while_the_others_go_on():

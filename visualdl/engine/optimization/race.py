@@ -48,7 +48,26 @@ def check_start(surface: Surface, p) -> tuple[float, float]:
         x0, x1, y0, y1 = surface.bounds
         raise ValueError(f"Start point {tuple(np.round(p, 4).tolist())} is off the map "
                          f"(x in [{x0:g}, {x1:g}], y in [{y0:g}, {y1:g}])")
+    with np.errstate(all="ignore"):
+        f = surface.loss(p)
+    if not np.isfinite(f):
+        raise ValueError(f"f is not defined at the start point ({p[0]:.4g}, {p[1]:.4g}): choose another one")
     return float(p[0]), float(p[1])
+
+
+def usable_start(surface: Surface) -> tuple[float, float]:
+    """The surface's own start point, or (where f is undefined there) the nearest grid point where it is."""
+    try:
+        return check_start(surface, surface.start)
+    except ValueError:
+        pass
+    xs, ys, Z = surface.grid(41)
+    ok = np.argwhere(np.isfinite(Z))
+    if len(ok) == 0:
+        raise ValueError("f is not defined anywhere on the map") from None
+    d = (xs[ok[:, 1]] - surface.start[0]) ** 2 + (ys[ok[:, 0]] - surface.start[1]) ** 2
+    i, j = ok[int(np.argmin(d))]
+    return check_start(surface, (xs[j], ys[i]))
 
 
 class Racer:

@@ -16,7 +16,7 @@ from visualdl.engine.expr import ExprError
 from visualdl.engine.optimization.expr_surface import ExprSurface
 from visualdl.engine.optimization.model_surface import toy_model_surface
 from visualdl.engine.optimization.presets import PRESETS
-from visualdl.engine.optimization.race import NAMES, TITLES, check_start
+from visualdl.engine.optimization.race import NAMES, TITLES, check_start, usable_start
 from visualdl.engine.optimization.surfaces import SYNTHETIC
 from visualdl.labs.common.widgets import select
 from visualdl.labs.optimization.map_view import RACER_COLOURS, SurfaceMap, thin_index
@@ -182,8 +182,13 @@ class RacePage(QWidget):
         self._use_surface(surface)
 
     def _use_surface(self, surface, start=None) -> None:
+        try:
+            start = usable_start(surface) if start is None else check_start(surface, start)
+        except ValueError as exc:
+            self._show_message(str(exc))
+            return
         self.surface = surface
-        self.start = tuple(start) if start is not None else tuple(surface.start)
+        self.start = tuple(start)
         self._send("surface", surface, self.start)
         self.map.set_start(self.start)
         self._show_start()
@@ -255,6 +260,7 @@ class RacePage(QWidget):
     @Slot(bool)
     def _on_bias_toggled(self, on: bool) -> None:
         self._send("bias", on)
+        self._show_message(f"Adam's bias correction {'on' if on else 'off'}: the race starts again")
 
     @Slot()
     def _on_noise_changed(self, *_):
