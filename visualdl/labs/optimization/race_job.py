@@ -93,6 +93,7 @@ def race_job(ctl, surface, optimizers: dict, start=None, speed: float = 30.0, no
             due = min(int((now - anchor) * speed) - done, MAX_BATCH)
             for _ in range(max(due, 0)):
                 race.step()
+                time.sleep(0)  # release the GIL between steps: the GUI thread never waits a whole switch interval
             done += max(due, 0)
             if not race.running or all(r.steps >= MAX_STEPS for r in race.running):
                 running = False
