@@ -30,6 +30,7 @@ class LabSpec:
 LABS: list[LabSpec] = [
     LabSpec("knn", 1, "Nearest neighbours", "visualdl.labs.knn:KnnLab"),
     LabSpec("linear", 2, "Linear classifier", "visualdl.labs.linear:LinearLab"),
+    LabSpec("optimization", 3, "Loss and optimization", "visualdl.labs.optimization:OptimizationLab"),
     LabSpec("backprop", 4, "Backpropagation", "visualdl.labs.backprop:BackpropLab"),
     LabSpec("neural_nets", 5, "Neural networks", "visualdl.labs.neural_nets:NeuralNetsLab"),
     LabSpec("cnn", 6, "Convolutional networks", "visualdl.labs.cnn:CnnLab"),

@@ -14,7 +14,8 @@ The formulas, as the course writes them (w: a parameter, g: its gradient):
     AdaGrad:  n += g^2;                         w -= lr * g / (sqrt(n) + eps)
     RMSProp:  n = v * n + (1 - v) * g^2;        w -= lr * g / (sqrt(n) + eps)    (v = decay)
     Adam:     m = b1 * m + (1 - b1) * g;  n = b2 * n + (1 - b2) * g^2;
-              m_hat = m / (1 - b1^t);     n_hat = n / (1 - b2^t)   (bias correction, t = step number)
+              m_hat = m / (1 - b1^t);     n_hat = n / (1 - b2^t)   (bias correction, t = step number;
+                                                           Adam(bias_correction=False) uses m, n)
               w -= lr * m_hat / (sqrt(n_hat) + eps)
 """
 from __future__ import annotations
@@ -192,8 +193,9 @@ class Adam(Optimizer):
     name = "adam"
 
     def __init__(self, lr=OPTIMIZERS["adam"]["lr"], beta1=OPTIMIZERS["adam"]["beta1"],
-                 beta2=OPTIMIZERS["adam"]["beta2"], eps=OPTIMIZERS["adam"]["eps"]):
+                 beta2=OPTIMIZERS["adam"]["beta2"], eps=OPTIMIZERS["adam"]["eps"], bias_correction=True):
         super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+        self.bias_correction = bool(bias_correction)  # False: m_hat = m, n_hat = n (to show why it is needed)
 
     def _update(self, name, w, g):
         m, n = self._slot(name, "m", w), self._slot(name, "n", w)
@@ -203,8 +205,11 @@ class Adam(Optimizer):
         m += (1 - b1) * g
         n *= b2
         n += (1 - b2) * (g * g)
-        m_hat = m / dt(1 - self.beta1 ** self.t)
-        n_hat = n / dt(1 - self.beta2 ** self.t)
+        if not self.bias_correction:
+            m_hat, n_hat = m, n
+        else:
+            m_hat = m / dt(1 - self.beta1 ** self.t)
+            n_hat = n / dt(1 - self.beta2 ** self.t)
         w -= dt(self.lr) * m_hat / (np.sqrt(n_hat) + dt(self.eps))
 
 
