@@ -47,9 +47,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from visualdl.engine import _parallel, layers as L  # noqa: E402
-from visualdl.engine.losses import softmax_loss  # noqa: E402
-from visualdl.engine.optim import SGD  # noqa: E402
+from visualdl.engine.nn import _parallel, layers as L  # noqa: E402
+from visualdl.engine.nn.losses import softmax_loss  # noqa: E402
+from visualdl.engine.nn.optim import SGD  # noqa: E402
 
 try:
     import torch
@@ -63,7 +63,7 @@ REST = 0.25
 
 def build_numpy(preset, rng=0):
     try:
-        from visualdl.engine.models import build_model, default_config
+        from visualdl.engine.nn.models import build_model, default_config
         cfg = default_config(preset)
         cfg["reg"]["kind"] = "none"
         # the plain architectures of the issue (a preset's default may add batch norm)

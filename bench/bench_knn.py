@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from visualdl.engine.classifiers import KNearestNeighbor  # noqa: E402
+from visualdl.engine.classical.classifiers import KNearestNeighbor  # noqa: E402
 
 REST = 0.3  # OpenBLAS threads spin ~0.13 s after a call; rest between libraries (PERF-NOTES)
 

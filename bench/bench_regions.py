@@ -21,8 +21,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from visualdl.data import load_dataset  # noqa: E402
-from visualdl.engine.classifiers import KNearestNeighbor  # noqa: E402
-from visualdl.engine.regions import KnnRegions, grid_neighbor_labels, make_grid  # noqa: E402
+from visualdl.engine.classical.classifiers import KNearestNeighbor  # noqa: E402
+from visualdl.engine.classical.regions import KnnRegions, grid_neighbor_labels, make_grid  # noqa: E402
 
 K_MAX = 100
 

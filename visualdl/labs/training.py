@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QStatusBar, QVBoxLayout, QWidget)
 
 from visualdl.data import DATASETS
-from visualdl.engine.models import (ACTIVATIONS, INITS, LOSSES, OPTIMIZER_NAMES, PRESETS, PREPROCESS_KINDS,
+from visualdl.engine.nn.models import (ACTIVATIONS, INITS, LOSSES, OPTIMIZER_NAMES, PRESETS, PREPROCESS_KINDS,
                                     REG_KINDS, default_config, validate_config)
-from visualdl.engine.optim import OPTIMIZERS
+from visualdl.engine.nn.optim import OPTIMIZERS
 from visualdl.labs.common.palette import run_hex
 from visualdl.labs.common.widgets import combo as _combo
 from visualdl.labs.common.widgets import guard_wheel_in, select

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from visualdl.atomic import write_atomic
-from visualdl.engine.metrics import debiased_ema
+from visualdl.engine.nn.metrics import debiased_ema
 
 ITERATION_COLUMNS = ("iteration", "epoch", "loss", "data_loss", "reg_loss", "batch_acc", "lr", "update_ratio")
 SMOOTHED = "smoothed_loss"  # filled by RunLog from the loss column

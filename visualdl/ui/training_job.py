@@ -28,7 +28,7 @@ import time
 from collections import deque
 
 from visualdl.data import Cancelled
-from visualdl.engine.trainer import Trainer, load_checkpoint_for
+from visualdl.engine.nn.trainer import Trainer, load_checkpoint_for
 
 SNAPSHOT_INTERVAL = 0.2  # seconds between Trainer.snapshot() copies while running
 

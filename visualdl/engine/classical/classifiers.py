@@ -1,5 +1,5 @@
 """Classical classifiers of the course's first part: k-nearest neighbours (here) and the linear
-classifier (``classical.linear``, re-exported here so ``visualdl.engine.classifiers`` keeps both).
+classifier (``classical.linear``, re-exported here so the old path ``visualdl.engine.classifiers`` keeps both).
 
     knn = KNearestNeighbor(k=1, metric="l2")      metric "l2" (Euclidean) or "l1" (Manhattan)
     knn.fit(X, y)                  X: (N, ...) any shape per example (images are flattened), y: (N,)
@@ -20,7 +20,7 @@ Rules worth knowing (and tested):
 - Distance ties: among training points at the same distance, the smaller
   training index counts as nearer.
 - Vote ties: among classes with the same (top) number of votes, the smallest
-  class index wins (the same rule as ``visualdl.engine.regions.decide_votes``).
+  class index wins (the same rule as ``visualdl.engine.classical.regions.decide_votes``).
 - L2 uses |q|^2 + |x|^2 - 2 q.x in float32: one matrix product (GEMM) does
   almost all the work. Rounding can make a squared distance slightly
   negative; it is clipped to 0 before the square root. On CIFAR-10 the

@@ -65,7 +65,7 @@ class LinearClassifier:
     def train(self, X, y, lr: float = 1e-7, num_iters: int = 1500, batch_size: int = 200,
               optimizer: str = "sgd", X_val=None, y_val=None, seed: int = 0, progress=None, cancel=None,
               **optim_hyper) -> dict:
-        """Minibatch training with ``visualdl.engine.optim`` (``optimizer`` name, lr, extra hyperparameters).
+        """Minibatch training with ``visualdl.engine.nn.optim`` (``optimizer`` name, lr, extra hyperparameters).
 
         Batches are drawn with replacement (as CS231n does). history:
         {"iteration": [...], "loss": [...]} every iteration, and "epoch_acc":

@@ -3,7 +3,7 @@
     STACK_PRESETS[key] -> {"title", "input_shape", "layers", "note"}
     stack_preset(key)                       a fresh copy of one preset
     stack_from_config(cfg, input_shape, num_classes)
-        the layer specs of the network ``visualdl.engine.models.build_model`` builds for cfg,
+        the layer specs of the network ``visualdl.engine.nn.models.build_model`` builds for cfg,
         one spec per real layer (same order, same shapes, same parameter counts).
     describe_config(cfg, input_shape, num_classes)
         describe_stack of those specs: the shape/parameter table of a live model's config.
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import copy
 
-from visualdl.engine.models import PRESETS as MODEL_PRESETS
-from visualdl.engine.models import default_config, validate_config
+from visualdl.engine.nn.models import PRESETS as MODEL_PRESETS
+from visualdl.engine.nn.models import default_config, validate_config
 
 __all__ = ["STACK_PRESETS", "stack_preset", "stack_from_config", "describe_config"]
 

@@ -102,7 +102,7 @@ class Trainer:
 
     def __init__(self, config: dict, data, *, train_eval_size: int = TRAIN_EVAL_SIZE,
                  keep_layer_grads: bool = True):
-        """config: see visualdl.engine.models; data: a DataSplits.
+        """config: see visualdl.engine.nn.models; data: a DataSplits.
 
         train_eval_size: examples in the fixed subset used for epoch-end train accuracy.
         keep_layer_grads: keep each layer's output gradient for snapshot() (costs memory and

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from visualdl.engine import autograd as ag
-from visualdl.engine.expr import BinOp, Call, ExprError, Neg, Num, Program, Var, _variables
+from visualdl.engine.autograd.expr import BinOp, Call, ExprError, Neg, Num, Program, Var, _variables
 from visualdl.engine.optimization.surfaces import Surface
 
 ALLOWED = ("x", "y")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from visualdl.engine.losses import softmax_loss
+from visualdl.engine.nn.losses import softmax_loss
 from visualdl.engine.optimization.model_surface import ModelSurface
-from visualdl.engine.worked_examples import softmax_steps, svm_steps
+from visualdl.engine.course.worked_examples import softmax_steps, svm_steps
 
 
 def score_sweep(scores, y: int, j: int, values, margin: float = 1.0) -> dict:

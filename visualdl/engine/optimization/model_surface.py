@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from visualdl.engine.losses import softmax_loss
+from visualdl.engine.nn.losses import softmax_loss
 from visualdl.engine.optimization.surfaces import Surface
-from visualdl.engine.regularization import Regularizer
+from visualdl.engine.nn.regularization import Regularizer
 
 BATCH_SIZES = (1, 8, 64, None)  # None: the full batch
 _CHUNK = 4096

@@ -5,7 +5,7 @@
     race.step()                      # one update of every running optimizer
     race.snapshot()                  # plain arrays for drawing (paths, losses, state)
 
-Each racer holds ``make_optimizer(name, ...)`` from ``visualdl.engine.optim`` and a parameter
+Each racer holds ``make_optimizer(name, ...)`` from ``visualdl.engine.nn.optim`` and a parameter
 dict {"w": (2,) float64}; opt.step(params, {"w": g}) updates w in place. What the optimizer
 carries is read from opt.state["w"]: "m" (Momentum's velocity, Adam's first moment) and "n"
 (AdaGrad's sum of g^2, RMSProp's and Adam's running average of g^2).
@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from visualdl.engine.optim import OPTIMIZERS, make_optimizer
+from visualdl.engine.nn.optim import OPTIMIZERS, make_optimizer
 from visualdl.engine.optimization.surfaces import Surface
 
 NAMES = ("sgd", "momentum", "adagrad", "rmsprop", "adam")

@@ -8,7 +8,7 @@
     points_csv    2D points with labels from/to CSV (bad rows reported by line number)
     session       Playground: editable points + feature map + the engine's Trainer, step by step
 
-Training is the engine's Trainer (``visualdl.engine.trainer``); this package only prepares its
+Training is the engine's Trainer (``visualdl.engine.nn.trainer``); this package only prepares its
 data (expanded, standardised features) and reads its weights for the views.
 """
 from visualdl.engine.playground.features import FEATURES, FeatureMap

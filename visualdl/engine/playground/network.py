@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from visualdl.engine import _parallel
+from visualdl.engine.nn import _parallel
 
 ACTIVATIONS = {
     "relu": "ReLU",
@@ -25,7 +25,7 @@ ACTIVATIONS = {
     "sigmoid": "sigmoid",
     "elu": "ELU",
 }
-LEAKY_SLOPE = 0.01  # visualdl.engine.layers.LeakyReLU's default, used by build_model
+LEAKY_SLOPE = 0.01  # visualdl.engine.nn.layers.LeakyReLU's default, used by build_model
 ELU_ALPHA = 1.0
 _WRITTEN = {"relu": "max(0, {})", "leaky_relu": "max(0.01·{0}, {0})", "tanh": "tanh({})",
             "sigmoid": "σ({})", "elu": "elu({})"}

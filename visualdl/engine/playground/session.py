@@ -22,12 +22,12 @@ import numpy as np
 from visualdl.data.dataset import DataSplits
 from visualdl.data.splits import fraction_sizes
 from visualdl.data.toy import make_toy
-from visualdl.engine.models import default_config, validate_config
+from visualdl.engine.nn.models import default_config, validate_config
 from visualdl.engine.playground.features import DEFAULT_FEATURES, FeatureMap
 from visualdl.engine.playground.network import ACTIVATIONS
 from visualdl.engine.playground.views import compute_views
-from visualdl.engine.regions import make_grid
-from visualdl.engine.trainer import Trainer
+from visualdl.engine.classical.regions import make_grid
+from visualdl.engine.nn.trainer import Trainer
 
 TOY_SETS = ("spiral", "circles", "moons", "xor", "blobs")
 GRID_RESOLUTION = 100

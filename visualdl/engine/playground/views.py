@@ -14,16 +14,16 @@
     dead_units(pre) -> (units,) bool
     boundary_lines(W, b, bounds) -> [(i, j, xs, ys)], NaN where the pair (i, j) is not the top two
 
-Grid cells follow visualdl.engine.regions.Grid: cell (row, col) is at (xs[col], ys[row]).
+Grid cells follow visualdl.engine.classical.regions.Grid: cell (row, col) is at (xs[col], ys[row]).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from visualdl.engine.losses import softmax_loss
+from visualdl.engine.nn.losses import softmax_loss
 from visualdl.engine.playground.features import FeatureMap
 from visualdl.engine.playground.network import forward, forward_columns, linear_layers
-from visualdl.engine.regions import make_grid
+from visualdl.engine.classical.regions import make_grid
 
 MAX_PICTURED = 16  # units per layer drawn as pictures
 HIDDEN_GRID = 80  # cells per side of the hidden-space region map

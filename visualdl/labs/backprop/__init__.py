@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
                                QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from visualdl.engine.autograd import fmt
-from visualdl.engine.expr import ExprError, parse_value
+from visualdl.engine.autograd.expr import ExprError, parse_value
 from visualdl.labs.backprop.graph import ExpressionGraphScene, GraphView, NetworkGraphScene
 from visualdl.labs.backprop.jacobians import JacobianPage
 from visualdl.labs.backprop.layout import PRESETS, BackpropSession, network_boxes

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from visualdl.engine import autograd as ag
-from visualdl.engine.expr import Program, parse, parse_value
+from visualdl.engine.autograd.expr import Program, parse, parse_value
 
 
 # -- presets from the course ----------------------------------------------------------------

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from visualdl.data import DATASETS
 from visualdl.engine.cnn.features import FeatureProbe, resize_image
-from visualdl.engine.models import default_config, validate_config
+from visualdl.engine.nn.models import default_config, validate_config
 from visualdl.labs.cnn.live_ui import DEFAULT_PRESET, LiveUi, read_image_file
 from visualdl.labs.cnn.live_views import MapGrid
 from visualdl.labs.common.palette import class_hex

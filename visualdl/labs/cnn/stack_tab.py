@@ -1,7 +1,7 @@
 """Lab 6: the layer-by-layer shape table (describe_stack) for the course stack, the app's CNNs and classics.
 
 For the app's own CNNs the table is checked, when shown, against the network the training lab
-really builds (visualdl.engine.models.build_model): the parameter counts must be equal.
+really builds (visualdl.engine.nn.models.build_model): the parameter counts must be equal.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QTableWidget, Q
 
 from visualdl.atomic import write_atomic
 from visualdl.engine.cnn import STACK_PRESETS, describe_stack, stack_totals
-from visualdl.engine.models import build_model, default_config
+from visualdl.engine.nn.models import build_model, default_config
 from visualdl.labs.cnn.views import ERROR_STYLE, OK_STYLE
 from visualdl.labs.common.widgets import combo, guard_wheel_in
 from visualdl.ui.export import install_export_menu

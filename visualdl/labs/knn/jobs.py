@@ -11,10 +11,10 @@ from functools import partial
 import numpy as np
 
 from visualdl.data import Cancelled
-from visualdl.engine.classifiers import KNearestNeighbor, cross_validate_k, votes_from_labels
-from visualdl.engine.linear2d import Linear2D
-from visualdl.engine.pixel_distance import distances_to, pixel_distance_demo
-from visualdl.engine.regions import KnnRegions, NeighborVotes, decide_votes, make_grid, predict_grid
+from visualdl.engine.classical.classifiers import KNearestNeighbor, cross_validate_k, votes_from_labels
+from visualdl.engine.course.linear2d import Linear2D
+from visualdl.engine.course.pixel_distance import distances_to, pixel_distance_demo
+from visualdl.engine.classical.regions import KnnRegions, NeighborVotes, decide_votes, make_grid, predict_grid
 
 K_MAX = 100  # the k slider's top: votes are prepared for every k up to this
 

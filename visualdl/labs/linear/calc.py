@@ -1,6 +1,6 @@
 """Lab 2, page 2: the course's worked example and the softmax / SVM loss calculators.
 
-Every number comes from visualdl.engine.worked_examples (microseconds of work),
+Every number comes from visualdl.engine.course.worked_examples (microseconds of work),
 recomputed on each edit.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from visualdl.engine import worked_examples as we
+from visualdl.engine.course import worked_examples as we
 from visualdl.labs.common.widgets import combo, spin
 from visualdl.labs.common.plots import rgb_pixmap, scrollable, write_csv
 from visualdl.ui.export import install_export_menu

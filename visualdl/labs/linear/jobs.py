@@ -10,10 +10,10 @@ import copy
 
 import numpy as np
 
-from visualdl.engine.classifiers import LinearClassifier
+from visualdl.engine.classical.classifiers import LinearClassifier
 from visualdl.engine.course.demos import linear_vs_hidden
-from visualdl.engine.linear2d import Linear2D, class_lines
-from visualdl.engine.regions import make_grid, predict_grid
+from visualdl.engine.course.linear2d import Linear2D, class_lines
+from visualdl.engine.classical.regions import make_grid, predict_grid
 from visualdl.labs.common.jobs import next_commands
 
 RUN_INTERVAL = 0.03  # seconds between steps while running, so a student can watch the lines move
@@ -103,7 +103,7 @@ def hard_case_verdict_job(ctl, X, y):
 # --------------------------------------------------------------------------- images
 def linear_image_config(loss="softmax", lr=1e-3, reg=1e-4, batch_size=200, optimizer="sgd", seed=0) -> dict:
     """A trainer config for the course's linear classifier on images (mean-image preprocessing)."""
-    from visualdl.engine.models import default_config
+    from visualdl.engine.nn.models import default_config
 
     cfg = default_config("linear")
     cfg["loss"] = loss
@@ -146,7 +146,7 @@ def linear_images_job(ctl, data, config: dict, image_index: int = 0, epochs: flo
     per-epoch dicts), "W" (C, D), "b" (C,), "templates" (C, 32, 32, 3) uint8,
     "image_index", "image_scores" (C,), "training" (bool), "stopped" (reason or None)}.
     """
-    from visualdl.engine.trainer import Trainer
+    from visualdl.engine.nn.trainer import Trainer
 
     if len(data.X_val) == 0:
         raise ValueError(f"{data.name} has no validation images to score")

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QGroupB
 
 from visualdl.data import DATASETS
 from visualdl.engine.course.demos import HARD_CASES, hard_case
-from visualdl.engine.linear2d import aim_class
+from visualdl.engine.course.linear2d import aim_class
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.common.plots import ClassLegend, RegionPlot, class_color, scrollable, write_csv
 from visualdl.labs.linear.jobs import hard_case_verdict_job, linear2d_job

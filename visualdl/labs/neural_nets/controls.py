@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGridLayout, QGroupBox, Q
                                QSlider, QVBoxLayout, QWidget)
 
 from visualdl.data.toy import TITLES
-from visualdl.engine.optim import OPTIMIZERS
+from visualdl.engine.nn.optim import OPTIMIZERS
 from visualdl.engine.playground.features import FEATURES
 from visualdl.engine.playground.network import ACTIVATIONS
 from visualdl.engine.playground.session import TOY_SETS, PlaygroundSpec

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, 
 from visualdl.data.toy import GENERATORS, TITLES as TOY_TITLES
 from visualdl.engine.optimization.loss_views import dataset_loss, score_sweep
 from visualdl.engine.optimization.model_surface import toy_model_surface
-from visualdl.engine.worked_examples import LOSS_EXAMPLE_CLASSES, LOSS_EXAMPLE_SCORES
+from visualdl.engine.course.worked_examples import LOSS_EXAMPLE_CLASSES, LOSS_EXAMPLE_SCORES
 from visualdl.labs.common.palette import class_hex
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.ui.export import install_export_menu

@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSplitter, QWidget
 
-from visualdl.engine.expr import ExprError
+from visualdl.engine.autograd.expr import ExprError
 from visualdl.engine.optimization.expr_surface import ExprSurface
 from visualdl.engine.optimization.model_surface import toy_model_surface
 from visualdl.engine.optimization.presets import PRESETS

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
                                QPushButton, QVBoxLayout, QWidget)
 
 from visualdl.data.toy import GENERATORS, TITLES as TOY_TITLES
-from visualdl.engine.optim import OPTIMIZERS, make_optimizer
+from visualdl.engine.nn.optim import OPTIMIZERS, make_optimizer
 from visualdl.engine.optimization.presets import PRESETS
 from visualdl.engine.optimization.race import NAMES, TITLES, check_lr
 from visualdl.engine.optimization.surfaces import SYNTHETIC
