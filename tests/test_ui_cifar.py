@@ -15,13 +15,12 @@ def test_open_cifar_archive_loads_with_progress_and_trains(qtbot, tmp_path, cifa
     qtbot.addWidget(window)
     window.show()
     lab = window.current_lab()
-    qtbot.waitUntil(lambda: lab.data is not None and lab._run >= 1, timeout=30000)
+    qtbot.waitUntil(lambda: lab.data is not None and lab.run_number >= 1, timeout=30000)
     window.use_cifar(str(cifar_path))  # what File > Open CIFAR-10 archive does after the dialog
     assert lab.dataset.currentData() == "cifar10"
-    lab._rebuild_timer.stop()
-    lab._rebuild()  # start the load now rather than after the controls' debounce
+    lab.rebuild_now()  # start the load now rather than after the controls' debounce
     assert window.progress.isVisible() and window.cancel_button.isVisible()  # progress bar + Cancel
-    qtbot.waitUntil(lambda: lab.data is not None and lab.data.name == "cifar10" and lab._run >= 2,
+    qtbot.waitUntil(lambda: lab.data is not None and lab.data.name == "cifar10" and lab.run_number >= 2,
                     timeout=180000)
     assert lab.data.X_train.shape == (49000, 32, 32, 3)
     assert not window.progress.isVisible()
@@ -40,11 +39,10 @@ def test_cancelling_a_cifar_load_keeps_the_current_data(qtbot, tmp_path, cifar_p
     qtbot.addWidget(window)
     window.show()
     lab = window.current_lab()
-    qtbot.waitUntil(lambda: lab.data is not None and lab._run >= 1, timeout=30000)
+    qtbot.waitUntil(lambda: lab.data is not None and lab.run_number >= 1, timeout=30000)
     before = lab.data
     window.use_cifar(str(cifar_path))
-    lab._rebuild_timer.stop()
-    lab._rebuild()  # start the load now rather than after the controls' debounce
+    lab.rebuild_now()  # start the load now rather than after the controls' debounce
     assert window.cancel_button.isVisible()
     window.cancel_button.click()
     qtbot.waitUntil(lambda: not window.progress.isVisible(), timeout=30000)

@@ -23,7 +23,7 @@ def open_window(qtbot, settings, key=None):
 
 
 def training_ready(qtbot, lab):
-    qtbot.waitUntil(lambda: lab.data is not None and lab._run >= 1, timeout=20000)
+    qtbot.waitUntil(lambda: lab.data is not None and lab.run_number >= 1, timeout=20000)
 
 
 @pytest.fixture
