@@ -5,7 +5,7 @@
     ctx.status(message)               one line in the main window's status bar
     ctx.track(job, title)             progress bar + Cancel button in the status bar for long work
     ctx.load_dataset(name, **kw)      a Job whose ``finished`` carries the DataSplits (cached)
-    ctx.training_snapshot()           latest training-dashboard snapshot (dict) or None
+    ctx.training_snapshot()           latest training-dashboard Snapshot (visualdl.engine.trainer) or None
     ctx.training_snapshot_changed     Signal(object), emitted with each new snapshot
     ctx.cifar_path() / set_cifar_path(path)   the CIFAR-10 archive or folder the user opened
 """
@@ -55,7 +55,7 @@ class AppContext(QObject):
         super().__init__(parent)
         self.settings = settings if settings is not None else Settings()
         self.runner = Runner(self)
-        self._training_snapshot: dict | None = None
+        self._training_snapshot = None  # a visualdl.engine.trainer.Snapshot
         self._data_cache: dict = {}
         self._data_lock = threading.Lock()
 

@@ -1,14 +1,9 @@
 """The main window: the course's labs listed in order, one page per lab, menus, status bar.
 
-Labs come from the registry (``visualdl.labs.registered_labs()``) and are built on first view.
-The window forwards the run shortcuts (Space, Right/N, R) and File actions to the current lab
-when it has the matching optional method:
-
-    toggle_play(), step_once(), reset_run()                 Run menu / shortcuts
-    export_targets() -> dict[str, target]                   File > Export, Export all
-    save_session(path), load_session(path)                  File > Save/Load session
-    export_history(path)                                    File > Export run history (.csv/.json)
-    shutdown()                                              on close
+The window imports no lab: the composition root (``visualdl.ui.app``) hands it the registry's
+specs (``visualdl.labs.registered_labs()``: key, number, title, load(), default, has_sessions), and
+each lab is built on first view. The window forwards the run keys (Space, Right/N, R) and File
+actions to the current lab through the protocols of ``visualdl.ui.lab`` (Lab, RunControls, Sessions).
 """
 from __future__ import annotations
 
@@ -21,9 +16,9 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QFileD
                                QMenu, QMessageBox, QProgressBar, QPushButton, QSplitter, QStackedWidget, QWidget)
 
 from visualdl import __version__
-from visualdl.labs import registered_labs
 from visualdl.ui import export as exporting
 from visualdl.ui.context import AppContext
+from visualdl.ui.lab import RunControls, Sessions, Stops, export_targets_of
 from visualdl.ui.worker import Job
 
 SHORTCUTS = [
@@ -39,11 +34,13 @@ SHORTCUTS = [
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext, start_lab: str | None = None):
+    def __init__(self, ctx: AppContext, labs: list, start_lab: str | None = None):
+        """labs: the lab specs in course order (key, number, title, load(), default, has_sessions)."""
         super().__init__()
         self.ctx = ctx
         self.setWindowTitle("VisualDL — see deep learning work")
-        self.specs = registered_labs()
+        self.specs = list(labs)
+        self._session_key: str | None = None  # the lab with sessions the student used last
         self.labs: dict[str, QWidget] = {}
         self.last_error: str | None = None
         self._error_box: QMessageBox | None = None
@@ -80,11 +77,12 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 800)
         keys = [s.key for s in self.specs]
-        # First launch: the course's first lab; later launches: the lab the student left open.
-        wanted = start_lab or ctx.settings.get("window/lab")
+        # First launch: the lab marked default (else the course's first); later: the lab left open.
+        default = next((s.key for s in self.specs if s.default), keys[0] if keys else None)
+        wanted = start_lab or ctx.settings.get("window/lab") or default
         QApplication.instance().installEventFilter(self._run_keys)
         if self.specs:
-            self.lab_list.setCurrentRow(keys.index(wanted) if wanted in keys else 0)
+            self.lab_list.setCurrentRow(keys.index(wanted) if wanted in keys else keys.index(default))
 
     # ------------------------------------------------------------------ building
     def _build_status_bar(self) -> None:
@@ -206,28 +204,31 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()  # the last lab's message is not about this one
         self.pages.setCurrentWidget(widget)
         self.ctx.settings.set("window/lab", spec.key)
+        if isinstance(widget, Sessions):
+            self._session_key = spec.key
         self.setWindowTitle(f"VisualDL — {spec.number}. {spec.title}")
 
-    def _call_lab(self, method: str, *args):
+    def _run_lab(self) -> RunControls | None:
         lab = self.current_lab()
-        fn = getattr(lab, method, None)
-        if fn is None:
-            self._on_status_message("This lab has nothing to run." if method != "export_targets"
-                                    else "This lab has no plots to export.")
-            return None
-        return fn(*args)
+        if isinstance(lab, RunControls):
+            return lab
+        self._on_status_message("This lab has nothing to run.")
+        return None
 
     @Slot()
     def _on_play_triggered(self) -> None:
-        self._call_lab("toggle_play")
+        if (lab := self._run_lab()) is not None:
+            lab.toggle_play()
 
     @Slot()
     def _on_step_triggered(self) -> None:
-        self._call_lab("step_once")
+        if (lab := self._run_lab()) is not None:
+            lab.step_once()
 
     @Slot()
     def _on_reset_triggered(self) -> None:
-        self._call_lab("reset_run")
+        if (lab := self._run_lab()) is not None:
+            lab.reset_run()
 
     @Slot(bool)
     def _on_toggle_list(self, checked: bool) -> None:
@@ -325,11 +326,14 @@ class MainWindow(QMainWindow):
         self.ctx.status("Cancelled.")
 
     # ------------------------------------------------------------------ sessions
-    def _session_lab(self):
+    def _session_lab(self) -> Sessions | None:
+        """The visible lab if it has sessions, else the one with sessions used last (or the first such spec)."""
         lab = self.current_lab()
-        if lab is not None and hasattr(lab, "save_session"):
+        if isinstance(lab, Sessions):
             return lab
-        return self.lab("training") if any(s.key == "training" for s in self.specs) else None
+        key = self._session_key or next((s.key for s in self.specs if s.has_sessions), None)
+        lab = self.lab(key) if key is not None else None
+        return lab if isinstance(lab, Sessions) else None
 
     @Slot()
     def save_session_dialog(self) -> None:
@@ -350,14 +354,12 @@ class MainWindow(QMainWindow):
                                               "VisualDL session (*.json *.npz)")
         if path:
             if self.current_lab() is not lab:
-                self.show_lab("training")
+                self.show_lab(next(k for k, w in self.labs.items() if w is lab))
             lab.load_session(path)
 
     # ------------------------------------------------------------------ export
     def export_targets(self) -> dict:
-        lab = self.current_lab()
-        fn = getattr(lab, "export_targets", None)
-        return dict(fn()) if fn else {}
+        return export_targets_of(self.current_lab())
 
     @Slot()
     def _on_export_menu_show(self) -> None:
@@ -417,7 +419,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def export_history_dialog(self) -> None:
         lab = self._session_lab()
-        if lab is None or not hasattr(lab, "export_history"):
+        if lab is None:
             return self.show_error("No lab here has a run history.")
         path, chosen = QFileDialog.getSaveFileName(self, "Export run history", str(Path.home() / "history.csv"),
                                                    "CSV (*.csv);;JSON (*.json)")
@@ -474,10 +476,9 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop every lab's work and the background runner; no thread is left running."""
         for lab in self.labs.values():
-            fn = getattr(lab, "shutdown", None)
-            if fn is not None:
+            if isinstance(lab, Stops):
                 try:
-                    fn()
+                    lab.shutdown()
                 except Exception:  # noqa: BLE001 - keep closing the others
                     import traceback
 
