@@ -140,13 +140,14 @@ def test_file_menu_actions(qtbot, settings, tmp_path, monkeypatch):
     trigger(window, "File", "Open CIFAR-10 archive…")
     assert window.ctx.cifar_path() is None and not window.progress.isVisible()
 
-    # Open CIFAR-10 archive: the status says which file; the dashboard switches to it
+    # Open CIFAR-10 archive on a file that is not one: the error is shown here; nothing changes
     archive = tmp_path / "cifar-10-python.tar.gz"
     archive.write_bytes(b"not an archive")
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(archive), "")))
     trigger(window, "File", "Open CIFAR-10 archive…")
-    qtbot.waitUntil(lambda: "Could not load the dataset" in lab.banner_text, timeout=20000)
-    assert lab.dataset.currentData() == "spiral"  # the set in use, shown again
+    qtbot.waitUntil(lambda: (window.last_error or "").startswith("Could not open CIFAR-10"), timeout=20000)
+    assert window.ctx.cifar_path() is None
+    assert lab.dataset.currentData() == "spiral" and lab.banner_text == ""
     assert lab.job.is_running()
 
     # Quit

@@ -19,7 +19,7 @@ from visualdl import __version__
 from visualdl.ui import export as exporting
 from visualdl.ui.context import AppContext
 from visualdl.ui.lab import RunControls, Sessions, Stops, export_targets_of
-from visualdl.ui.worker import Job
+from visualdl.ui.worker import Job, LatestJob
 
 SHORTCUTS = [
     ("Space", "Play / pause training"),
@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
         self.last_error: str | None = None
         self._error_box: QMessageBox | None = None
         self._tracked: list[tuple[Job, str]] = []
+        self._cifar_open = LatestJob()
 
         self.lab_list = QListWidget()
         self.lab_list.setMinimumWidth(160)
@@ -259,8 +260,30 @@ class MainWindow(QMainWindow):
         if path:
             self.use_cifar(path)
 
-    def use_cifar(self, path: str) -> None:
-        """Remember the CIFAR-10 location; labs listening to ``cifar_path_changed`` switch to it."""
+    def use_cifar(self, path: str) -> Job:
+        """Open CIFAR-10 at ``path`` on the worker (progress + Cancel); only a set that loaded is remembered.
+
+        Then labs listening to ``cifar_path_changed`` switch to it (the loader keeps it in memory, so
+        they do not read it again). A file that is not CIFAR-10 is an error shown here, where the
+        student acted, and the path is forgotten.
+        """
+        job = self._cifar_open.start(self.ctx.runner.submit(_open_cifar_job, str(path), title="open-cifar10"))
+        job.finished.connect(self._on_cifar_opened)
+        job.errored.connect(self._on_cifar_failed)
+        self.ctx.track(job, "Opening CIFAR-10")
+        return job
+
+    @Slot(object)
+    def _on_cifar_opened(self, path) -> None:
+        if self._cifar_open.is_current(self.sender()) and path:  # None: cancelled
+            self._remember_cifar(str(path))
+
+    @Slot(str)
+    def _on_cifar_failed(self, message: str) -> None:
+        if self._cifar_open.is_current(self.sender()):
+            self.show_error(f"Could not open CIFAR-10: {message}")
+
+    def _remember_cifar(self, path: str) -> None:
         self.ctx.set_cifar_path(path)
         self.ctx.status(f"CIFAR-10: {path}")
 
@@ -287,8 +310,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_download_finished(self, path) -> None:
-        if path:  # None when cancelled
-            self.use_cifar(str(path))
+        if path:  # None when cancelled; the download was checked against its MD5
+            self._remember_cifar(str(path))
 
     # ------------------------------------------------------------------ progress of long work
     @Slot(object, str)
@@ -475,6 +498,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop every lab's work and the background runner; no thread is left running."""
+        self._cifar_open.cancel()
         for lab in self.labs.values():
             if isinstance(lab, Stops):
                 try:
@@ -534,6 +558,14 @@ class _RunKeys(QObject):
         if kind == QEvent.Type.KeyPress and not (event.isAutoRepeat() and event.key() == Qt.Key.Key_Space):
             action.trigger()
         return True
+
+
+def _open_cifar_job(ctl, path: str):
+    """Worker-thread job: load CIFAR-10 once (kept in the loader's memory); returns the path that loaded."""
+    from visualdl.data.cifar10 import load_cifar10_cached
+
+    load_cifar10_cached(path, progress=ctl.report_progress, cancel=ctl.cancel_event)
+    return path
 
 
 def _download_job(ctl, folder: str, **options):
