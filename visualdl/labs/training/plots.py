@@ -24,6 +24,15 @@ BANNER_STYLE = ("QLabel { background: #fde2e1; color: #8a1c1c; padding: 6px; "
                 "border: 1px solid #e0a0a0; border-radius: 3px; }")
 
 
+def _legend_below(item: pg.PlotItem, columns: int = 2) -> pg.LegendItem:
+    """A legend in its own row under the x axis, so it never covers a curve (entries in columns)."""
+    legend = pg.LegendItem(colCount=columns)
+    legend.setParentItem(item)
+    item.layout.addItem(legend, 5, 1, 1, 2)  # rows: title, top axis, view, bottom axis, x label, legend
+    item.legend = legend  # plot(name=...) adds its entry here
+    return legend
+
+
 class TrainingPlots(QWidget):
     view_changed = Signal()  # a plot option changed (the lab remembers it)
 
@@ -54,14 +63,11 @@ class TrainingPlots(QWidget):
 
         self.loss_plot = pg.PlotWidget(title=LOSS_TITLES["iteration"])
         self.acc_plot = pg.PlotWidget(title=ACC_TITLE)
-        # Legends where the curves are not: loss falls (top right is free), accuracy rises (bottom
-        # right is free). Both stay draggable; a translucent background keeps covered points visible.
-        for plot, ylabel, offset in ((self.loss_plot, "loss", (-10, 10)), (self.acc_plot, "accuracy", (-10, -10))):
+        for plot, ylabel in ((self.loss_plot, "loss"), (self.acc_plot, "accuracy")):
             plot.showGrid(x=False, y=False)
             plot.setLabel("left", ylabel)
             plot.setLabel("bottom", "iteration")
-            legend = plot.addLegend(offset=offset)
-            legend.setBrush(pg.mkBrush(255, 255, 255, 170))
+            _legend_below(plot.getPlotItem())
         self.acc_plot.setYRange(0, 1)
         install_export_menu(self.loss_plot, "Loss")
         install_export_menu(self.acc_plot, "Accuracy")
