@@ -2,7 +2,7 @@
 
     ctx.runner                        the ONE worker pattern (visualdl.ui.worker.Runner)
     ctx.settings                      remembered choices (visualdl.ui.settings.Settings)
-    ctx.status(message)               one line in the main window's status bar
+    ctx.status(message, source=lab)   one line in the main window's status bar (dropped while lab is hidden)
     ctx.track(job, title)             progress bar + Cancel button in the status bar for long work
     ctx.load_dataset(name, **kw)      a Job whose ``finished`` carries the DataSplits (cached)
     ctx.training_snapshot()           latest training-dashboard Snapshot (visualdl.engine.trainer) or None
@@ -60,7 +60,11 @@ class AppContext(QObject):
         self._data_lock = threading.Lock()
 
     # --- status and progress ---
-    def status(self, message: str) -> None:
+    def status(self, message: str, source=None) -> None:
+        """One line in the status bar. source: the lab widget saying it; its message is dropped
+        while that widget is not on screen (the status bar belongs to the visible lab)."""
+        if source is not None and not source.isVisible():
+            return
         self.status_message.emit(str(message))
 
     def track(self, job: Job, title: str) -> Job:

@@ -413,8 +413,7 @@ class TrainingLab(JobRouting, SessionsMixin, QWidget):
     def _status(self, message: str) -> None:
         """A status-bar message that belongs to this lab: shown only while the lab is on screen."""
         self._last_status = message
-        if self.isVisible():
-            self.ctx.status(message)
+        self.ctx.status(message, source=self)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
