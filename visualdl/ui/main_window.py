@@ -9,29 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, Slot
+from PySide6.QtCore import QByteArray, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QFileDialog, QLineEdit, QPlainTextEdit,
-                               QTextEdit, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QMenu, QMessageBox, QProgressBar, QPushButton, QSplitter, QStackedWidget, QWidget)
 
-from visualdl import __version__
 from visualdl.ui import export as exporting
 from visualdl.ui.context import AppContext
+from visualdl.ui.help import about_html, help_box, shortcuts_html
 from visualdl.ui.lab import RunControls, Sessions, Stops, export_targets_of
+from visualdl.ui.run_keys import RunKeys
 from visualdl.ui.worker import Job, LatestJob
-
-SHORTCUTS = [
-    ("Space", "Play / pause training"),
-    ("Right or N", "One step (steps-per-update iterations)"),
-    ("R", "Reset the run (same seed, fresh weights)"),
-    ("Ctrl+1 … Ctrl+7", "Jump to a lab"),
-    ("Ctrl+O", "Open a CIFAR-10 archive"),
-    ("Ctrl+S / Ctrl+L", "Save / load a session"),
-    ("Ctrl+E", "Export all plots of this lab into a folder"),
-    ("Ctrl+Q", "Quit"),
-]
-
 
 class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext, labs: list, start_lab: str | None = None):
@@ -157,7 +145,7 @@ class MainWindow(QMainWindow):
                 action.triggered.connect(self._on_missing_lab_triggered)
                 self.addAction(action)
                 self.missing_lab_actions.append(action)
-        self._run_keys = _RunKeys(self)
+        self._run_keys = RunKeys(self)
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, ["F1"])
@@ -473,21 +461,11 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
-        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", f"<table>{rows}</table>",
-                          QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        help_box(self, "Keyboard shortcuts", shortcuts_html()).open()
 
     @Slot()
     def show_about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "About VisualDL",
-                          f"<b>VisualDL {__version__}</b><br>See deep learning work: nearest neighbours, "
-                          "linear classifiers, losses and optimizers, backpropagation, neural and "
-                          "convolutional networks — every number computed by a small NumPy engine you can read.",
-                          QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        help_box(self, "About VisualDL", about_html()).open()
 
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -509,55 +487,6 @@ class MainWindow(QMainWindow):
                     traceback.print_exc()
         self.ctx.shutdown()
         self.ctx.settings.sync()
-
-
-RUN_KEYS = {Qt.Key.Key_Space: "play_action", Qt.Key.Key_Right: "step_action", Qt.Key.Key_N: "step_action",
-            Qt.Key.Key_R: "reset_action"}
-
-
-def is_free_text(widget) -> bool:
-    """A field where typing text is the point (an expression box), as opposed to a number or choice."""
-    if isinstance(widget, (QTextEdit, QPlainTextEdit)):
-        return not widget.isReadOnly()
-    if isinstance(widget, QLineEdit):
-        parent = widget.parentWidget()
-        return not widget.isReadOnly() and not isinstance(parent, (QAbstractSpinBox, QComboBox))
-    return False
-
-
-class _RunKeys(QObject):
-    """Space, Right/N and R act on the run from any widget of the window except a free-text field.
-
-    Without this a focused spin box takes Space (and empties itself), a combo box takes Right.
-    The key press is claimed at ShortcutOverride (so the widget never sees it), then triggers the action.
-    """
-
-    def __init__(self, window: "MainWindow"):
-        super().__init__(window)
-        self.window = window
-
-    def _target(self, obj, event):
-        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier or event.key() not in RUN_KEYS:
-            return None
-        if not isinstance(obj, QWidget) or obj.window() is not self.window or is_free_text(obj):
-            return None
-        if not isinstance(obj, (QAbstractSpinBox, QComboBox)) and \
-                not isinstance(obj.parentWidget(), (QAbstractSpinBox, QComboBox)):
-            return None  # other widgets already leave these keys to the window's shortcuts
-        return getattr(self.window, RUN_KEYS[event.key()])
-
-    def eventFilter(self, obj, event):  # noqa: N802 - Qt name
-        kind = event.type()
-        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
-            return False
-        action = self._target(obj, event)
-        if action is None:
-            return False
-        event.accept()
-        # ShortcutOverride is only claimed; the press triggers (holding Space does not toggle on and on)
-        if kind == QEvent.Type.KeyPress and not (event.isAutoRepeat() and event.key() == Qt.Key.Key_Space):
-            action.trigger()
-        return True
 
 
 def _open_cifar_job(ctl, path: str):
