@@ -13,6 +13,12 @@
     job.yielded.connect(self._on_progress_change)   # bound methods of GUI objects, not lambdas
     job.finished.connect(self._on_done)
     job.errored.connect(self._on_error)              # a plain-words message, never a crash
+    job.failed.connect(self._on_failure)             # the same as a JobFailure: kind, exception, last command
+
+A job that obeys commands until cancelled idles with ``ctl.next_commands(wait=not busy)``
+(blocks briefly when idle, never when busy). ``LatestJob`` is the "is this still the latest job?"
+guard: ``self.load.start(job)`` cancels the previous one; a slot checks
+``self.load.is_current(self.sender())`` and drops a superseded job's late result.
 
 Why it is built this way (measured on the pinned stack, see STYLE.md):
 - Values cross threads through ``Signal(object)``; the worker emits them, the GUI-thread ``Job``
