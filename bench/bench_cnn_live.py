@@ -1,6 +1,6 @@
 """Lab 6's live CNN tab: how fast it learns with its defaults, and what the live views cost (a benchmark).
 
-Both parts run the tab's own training job state (visualdl.ui.training_job._Session, the code the worker
+Both parts run the tab's own training job state (visualdl.labs.training.job.TrainingSession, the code the worker
 thread runs, one step then one update as in the job's loop, snapshots ~5 per second) without the GUI,
 with the tab's defaults (visualdl.labs.cnn.live.live_config) and the views' probe on (FeatureProbe of
 one test image, run with each snapshot) or off.
@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from visualdl.data import load_dataset  # noqa: E402
 from visualdl.engine.cnn.features import FeatureProbe  # noqa: E402
-from visualdl.ui.training_job import _Session  # noqa: E402
+from visualdl.labs.training.job import TrainingSession  # noqa: E402
 
 
 def live_config(preset: str) -> dict:
@@ -49,8 +49,8 @@ def load(args):
     return data
 
 
-def session(data, preset: str, views: bool) -> _Session:
-    s = _Session()
+def session(data, preset: str, views: bool) -> TrainingSession:
+    s = TrainingSession()
     s.handle(("build", live_config(preset), data))
     if views:
         s.handle(("probe", FeatureProbe(data.X_test[0], int(data.y_test[0]), tag=0)))
@@ -59,14 +59,14 @@ def session(data, preset: str, views: bool) -> _Session:
     return s
 
 
-def run_for(s: _Session, seconds: float) -> tuple[int, int, float]:
+def run_for(s: TrainingSession, seconds: float) -> tuple[int, int, float]:
     """Step as the job does for `seconds` -> (iterations, probe results delivered, elapsed)."""
     n = probes = 0
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < seconds:
         s.step()
         n += 1
-        probes += s.update()["probe"] is not None
+        probes += s.update().probe is not None
     return n, probes, time.perf_counter() - t0
 
 

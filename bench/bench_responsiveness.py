@@ -40,7 +40,7 @@ def main() -> int:
     from PySide6.QtCore import QObject, QTimer, Slot
     from PySide6.QtWidgets import QApplication
 
-    from visualdl.labs.training import _select
+    from visualdl.labs.common.widgets import select as _select
     from visualdl.ui.app import create_window
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -58,14 +58,14 @@ def main() -> int:
         if not cond():
             raise SystemExit("timed out preparing the benchmark")
 
-    spin(lambda: lab.data is not None and lab._run >= 1)
-    run = lab._run
+    spin(lambda: lab.data is not None and lab.run_number >= 1)
+    run = lab.run_number
     if args.cifar:
         ctx.set_cifar_path(args.cifar)
     _select(lab.preset, args.preset)
     _select(lab.dataset, args.dataset)
     if lab.current_data_request()["name"] != "builtin" or args.preset != "two_layer":
-        spin(lambda: lab._run > run and lab.data is not None and lab.data_request["name"] == args.dataset)
+        spin(lambda: lab.run_number > run and lab.data is not None and lab.data_request["name"] == args.dataset)
 
     class Probe(QObject):
         def __init__(self):

@@ -12,7 +12,7 @@ from visualdl.engine.cnn.features import (FeatureProbe, filter_tiles, first_laye
 from visualdl.engine.layers import Dropout
 from visualdl.engine.models import default_config
 from visualdl.engine.trainer import Trainer
-from visualdl.ui.training_job import _Session, merge_updates
+from visualdl.labs.training.job import TrainingSession, merge_updates
 
 
 @pytest.fixture(scope="module")
@@ -147,17 +147,18 @@ def test_probe_gives_filters_maps_and_probabilities(data):
 
 def test_training_job_runs_the_probe_with_its_snapshots(data):
     """The job's generic probe hook: paused, a new probe answers at once; merged updates keep the newest."""
-    s = _Session()
+    s = TrainingSession()
     s.handle(("build", default_config("small_cnn"), data))
     s.update()
     s.handle(("probe", FeatureProbe(data.X_test[0], 0, tag=0)))
     first = s.update()
-    assert first["probe"]["tag"] == 0 and first["snapshot"] is not None
-    assert s.update()["probe"] is None  # nothing asked: no new snapshot, no probe
+    assert first.probe["tag"] == 0 and first.snapshot is not None
+    assert s.update().probe is None  # nothing asked: no new snapshot, no probe
     s.handle(("probe", FeatureProbe(data.X_test[1], 1, tag=1)))
     merged = merge_updates(first, s.update())
-    assert merged["probe"]["tag"] == 1
+    assert merged.probe["tag"] == 1
     s.handle(("probe", lambda trainer: 1 / 0))
     broken = s.update()
-    assert broken["probe"] is None and "Could not gather the views" in broken["events"][0]["message"]
+    assert broken.probe is None and "Could not gather the views" in broken.events[0].message
+    assert broken.events[0].command == "probe"
     assert s.probe is None

@@ -139,3 +139,24 @@ def test_run_history_that_cannot_be_written_is_a_message_not_an_exception(qtbot,
     assert window.last_error.startswith(f"Could not write the run history to {target}")
     assert not target.exists()
     window.close()
+
+
+def test_a_file_that_is_not_cifar_is_an_error_where_the_user_acted_and_is_not_remembered(
+        qtbot, settings_path, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from user import trigger
+
+    bad = tmp_path / "not-cifar.tar.gz"
+    bad.write_bytes(b"this is not a CIFAR-10 archive")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(bad), "")))
+    ctx, window = create_window(settings_path, "knn")
+    qtbot.addWidget(window)
+    window.show()
+    trigger(window, "File", "Open CIFAR-10 archive…")
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=20000)
+    assert window.last_error.startswith("Could not open CIFAR-10:") and str(bad) in window.last_error
+    assert window.statusBar().currentMessage() == window.last_error  # shown in this window, not in lab 7
+    assert ctx.cifar_path() is None and Settings(settings_path).get("data/cifar_path") is None
+    window.close()
+    assert live_threads() == []

@@ -15,15 +15,13 @@ def test_open_cifar_archive_loads_with_progress_and_trains(qtbot, tmp_path, cifa
     qtbot.addWidget(window)
     window.show()
     lab = window.current_lab()
-    qtbot.waitUntil(lambda: lab.data is not None and lab._run >= 1, timeout=30000)
+    qtbot.waitUntil(lambda: lab.data is not None and lab.run_number >= 1, timeout=30000)
     with qtbot.waitSignal(ctx.cifar_path_changed, timeout=180000):
         window.use_cifar(str(cifar_path))  # what File > Open CIFAR-10 archive does after the dialog
-        # opening loads it first (remembered only if it loads): progress bar + Cancel
-        assert window.progress.isVisible() and window.cancel_button.isVisible()
+        assert window.progress.isVisible() and window.cancel_button.isVisible()  # progress bar + Cancel
     assert lab.dataset.currentData() == "cifar10"
-    lab._rebuild_timer.stop()
-    lab._rebuild()  # start the load now rather than after the controls' debounce
-    qtbot.waitUntil(lambda: lab.data is not None and lab.data.name == "cifar10" and lab._run >= 2,
+    lab.rebuild_now()  # start the load now rather than after the controls' debounce
+    qtbot.waitUntil(lambda: lab.data is not None and lab.data.name == "cifar10" and lab.run_number >= 2,
                     timeout=180000)
     assert lab.data.X_train.shape == (49000, 32, 32, 3)
     assert not window.progress.isVisible()
@@ -42,17 +40,16 @@ def test_cancelling_a_cifar_load_keeps_the_current_data(qtbot, tmp_path, cifar_p
     qtbot.addWidget(window)
     window.show()
     lab = window.current_lab()
-    qtbot.waitUntil(lambda: lab.data is not None and lab._run >= 1, timeout=30000)
+    qtbot.waitUntil(lambda: lab.data is not None and lab.run_number >= 1, timeout=30000)
     before = lab.data
-    ctx.set_cifar_path(str(cifar_path))  # as after File > Open CIFAR-10 archive has checked it
-    lab._rebuild_timer.stop()
-    lab._rebuild()  # start the load now rather than after the controls' debounce
+    window.use_cifar(str(cifar_path))  # the archive is read once, on the worker, with Cancel
     assert window.cancel_button.isVisible()
     window.cancel_button.click()
     qtbot.waitUntil(lambda: not window.progress.isVisible(), timeout=30000)
     qtbot.wait(200)
     assert lab.data is before  # still the built-in set, still trainable
     assert lab.dataset.currentData() == "builtin"  # and the controls say so
+    assert ctx.cifar_path() is None  # a load that did not finish is not remembered
     lab.step_once()
     qtbot.waitUntil(lambda: len(lab.log) == 1, timeout=30000)
     window.close()

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from visualdl.engine.metrics import debiased_ema
-from visualdl.ui.history import RunLog
+from visualdl.labs.training.history import RunLog
 
 
 def rows(start, n, per_epoch=10):

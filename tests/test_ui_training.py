@@ -28,15 +28,15 @@ def app_window(qtbot, tmp_path):
 
 
 def ready(qtbot, lab):
-    qtbot.waitUntil(lambda: lab.data is not None and lab._run >= 1 and lab.job.is_running(), timeout=20000)
+    qtbot.waitUntil(lambda: lab.data is not None and lab.run_number >= 1 and lab.job.is_running(), timeout=20000)
 
 
 def pick_spiral(qtbot, lab, n_points=300):
     """Choose the spiral toy set (fast) and wait until its model is built."""
-    run = lab._run
+    run = lab.run_number
     lab.n_points.setValue(n_points)
     _select(lab.dataset, "spiral")
-    qtbot.waitUntil(lambda: lab.data is not None and lab.data.name.startswith("spiral") and lab._run > run,
+    qtbot.waitUntil(lambda: lab.data is not None and lab.data.name.startswith("spiral") and lab.run_number > run,
                     timeout=20000)
     return lab
 
@@ -103,8 +103,8 @@ def test_divergence_pauses_with_a_plain_message(qtbot, lab):
     lab.reg_kind.setCurrentIndex(lab.reg_kind.findData("none"))
     lab.lr.setValue(1e6)
     lab.reset_run()
-    run = lab._run
-    qtbot.waitUntil(lambda: lab._run > run, timeout=10000)
+    run = lab.run_number
+    qtbot.waitUntil(lambda: lab.run_number > run, timeout=10000)
     lab.play()
     qtbot.waitUntil(lambda: "learning rate" in lab.banner_text, timeout=20000)
     assert "Training paused" in lab.banner_text and "too high" in lab.banner_text
@@ -267,11 +267,11 @@ def test_choices_are_remembered(qtbot, tmp_path):
 def test_every_preset_trains_on_builtin_images(qtbot, app_window, preset):
     lab = app_window.current_lab()
     ready(qtbot, lab)
-    run = lab._run
+    run = lab.run_number
     _select(lab.preset, preset)
     lab.batch_size.setValue(16)  # keeps the CNN steps short
     lab.reset_run()
-    qtbot.waitUntil(lambda: lab._run > run, timeout=20000)
+    qtbot.waitUntil(lambda: lab.run_number > run, timeout=20000)
     lab.steps_per_update.setValue(2)
     lab.step_once()
     qtbot.waitUntil(lambda: len(lab.log) == 2, timeout=60000)
@@ -312,14 +312,14 @@ def test_gui_thread_never_runs_a_step_a_load_or_an_evaluation(qtbot, tmp_path, m
 
 
 def test_bad_hidden_sizes_are_named_and_the_old_model_stays(qtbot, lab):
-    run = lab._run
+    run = lab.run_number
     lab.hidden.setText("100, abc")
     lab.hidden.editingFinished.emit()
     qtbot.waitUntil(lambda: "Invalid hidden sizes" in lab.banner_text, timeout=5000)
     assert "'100, abc'" in lab.banner_text
     lab.step_once()
     qtbot.waitUntil(lambda: len(lab.log) == 1, timeout=10000)
-    assert lab._run == run  # still the model that was built before
+    assert lab.run_number == run  # still the model that was built before
 
 
 def test_settings_default_to_a_temporary_file_in_tests():
@@ -337,7 +337,7 @@ def test_test_accuracy_runs_on_the_worker_with_progress(qtbot, lab):
         assert lab.eval_progress.isVisible() and lab.eval_cancel.isVisible()
     split, acc = blocker.args
     assert split == "test" and 0.0 <= acc <= 1.0
-    assert lab.eval_result["examples"] == len(lab.data.X_test)
+    assert lab.eval_result.examples == len(lab.data.X_test)
     assert not lab.eval_progress.isVisible() and lab.evaluate_button.isEnabled()
 
 
@@ -349,7 +349,7 @@ def test_cancelled_evaluation_says_so_and_training_goes_on(qtbot, app_window):
     with qtbot.waitSignal(lab.evaluated, timeout=20000) as blocker:
         pass
     assert blocker.args == ["test", None]
-    assert "cancelled" in lab.eval_result["message"]
+    assert "cancelled" in lab.eval_result.message
     assert not lab.eval_progress.isVisible()
     lab.step_once()
     qtbot.waitUntil(lambda: len(lab.log) == 1, timeout=10000)
@@ -358,14 +358,14 @@ def test_cancelled_evaluation_says_so_and_training_goes_on(qtbot, app_window):
 def test_configs_the_job_sends_to_the_gui_are_copies_the_trainer_never_edits():
     from visualdl.data import load_dataset
     from visualdl.engine.models import default_config
-    from visualdl.ui.training_job import _Session
+    from visualdl.labs.training.job import TrainingSession
 
     cfg = default_config("linear")
     cfg["lr_decay"] = 0.5  # the trainer halves config["optim"]["lr"] at each epoch end, on the worker
     cfg["batch_size"] = 64
-    session = _Session()
+    session = TrainingSession()
     assert session.handle(("build", cfg, load_dataset("spiral", n_points=120), None))
-    sent = session.update()["events"][0]["config"]
+    sent = session.update().events[0].config
     lr = sent["optim"]["lr"]
     session.handle(("step", session.trainer.iterations_per_epoch))
     while session.busy:

@@ -17,7 +17,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def create_window(settings_path=None, lab: str | None = None):
-    """Build the context and main window (the QApplication must exist). Returns (ctx, window)."""
+    """Build the context and main window (the QApplication must exist). Returns (ctx, window).
+
+    The composition root: the only place that joins the labs registry to the window.
+    """
+    from visualdl.labs import registered_labs
     from visualdl.ui.context import AppContext
     from visualdl.ui.main_window import MainWindow
     from visualdl.ui.settings import Settings
@@ -27,7 +31,7 @@ def create_window(settings_path=None, lab: str | None = None):
     # White plots read better on a projector and in exported figures.
     pg.setConfigOptions(antialias=False, background="w", foreground="k")
     ctx = AppContext(Settings(settings_path))
-    return ctx, MainWindow(ctx, start_lab=lab)
+    return ctx, MainWindow(ctx, registered_labs(), start_lab=lab)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         app.setWindowIcon(QIcon(str(icon)))
     ctx, window = create_window(args.settings, args.lab)
     window.show()
+    from visualdl.ui.lab import RunControls
+
     lab = window.current_lab()
-    if args.play and hasattr(lab, "play"):
-        lab.play()
+    if args.play and isinstance(lab, RunControls):
+        lab.toggle_play()
     return int(app.exec())

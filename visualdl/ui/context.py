@@ -2,10 +2,10 @@
 
     ctx.runner                        the ONE worker pattern (visualdl.ui.worker.Runner)
     ctx.settings                      remembered choices (visualdl.ui.settings.Settings)
-    ctx.status(message)               one line in the main window's status bar
+    ctx.status(message, source=lab)   one line in the main window's status bar (dropped while lab is hidden)
     ctx.track(job, title)             progress bar + Cancel button in the status bar for long work
     ctx.load_dataset(name, **kw)      a Job whose ``finished`` carries the DataSplits (cached)
-    ctx.training_snapshot()           latest training-dashboard snapshot (dict) or None
+    ctx.training_snapshot()           latest training-dashboard Snapshot (visualdl.engine.trainer) or None
     ctx.training_snapshot_changed     Signal(object), emitted with each new snapshot
     ctx.cifar_path() / set_cifar_path(path)   the CIFAR-10 archive or folder the user opened
 """
@@ -55,12 +55,16 @@ class AppContext(QObject):
         super().__init__(parent)
         self.settings = settings if settings is not None else Settings()
         self.runner = Runner(self)
-        self._training_snapshot: dict | None = None
+        self._training_snapshot = None  # a visualdl.engine.trainer.Snapshot
         self._data_cache: dict = {}
         self._data_lock = threading.Lock()
 
     # --- status and progress ---
-    def status(self, message: str) -> None:
+    def status(self, message: str, source=None) -> None:
+        """One line in the status bar. source: the lab widget saying it; its message is dropped
+        while that widget is not on screen (the status bar belongs to the visible lab)."""
+        if source is not None and not source.isVisible():
+            return
         self.status_message.emit(str(message))
 
     def track(self, job: Job, title: str) -> Job:

@@ -1,53 +1,39 @@
 """The main window: the course's labs listed in order, one page per lab, menus, status bar.
 
-Labs come from the registry (``visualdl.labs.registered_labs()``) and are built on first view.
-The window forwards the run shortcuts (Space, Right/N, R) and File actions to the current lab
-when it has the matching optional method:
-
-    toggle_play(), step_once(), reset_run()                 Run menu / shortcuts
-    export_targets() -> dict[str, target]                   File > Export, Export all
-    save_session(path), load_session(path)                  File > Save/Load session
-    export_history(path)                                    File > Export run history (.csv/.json)
-    shutdown()                                              on close
+The window imports no lab: the composition root (``visualdl.ui.app``) hands it the registry's
+specs (``visualdl.labs.registered_labs()``: key, number, title, load(), default, has_sessions), and
+each lab is built on first view. The window forwards the run keys (Space, Right/N, R) and File
+actions to the current lab through the protocols of ``visualdl.ui.lab`` (Lab, RunControls, Sessions).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, Slot
+from PySide6.QtCore import QByteArray, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QFileDialog, QLineEdit, QPlainTextEdit,
-                               QTextEdit, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QMenu, QMessageBox, QProgressBar, QPushButton, QSplitter, QStackedWidget, QWidget)
 
-from visualdl import __version__
-from visualdl.labs import registered_labs
 from visualdl.ui import export as exporting
 from visualdl.ui.context import AppContext
-from visualdl.ui.worker import Job
-
-SHORTCUTS = [
-    ("Space", "Play / pause training"),
-    ("Right or N", "One step (steps-per-update iterations)"),
-    ("R", "Reset the run (same seed, fresh weights)"),
-    ("Ctrl+1 … Ctrl+7", "Jump to a lab"),
-    ("Ctrl+O", "Open a CIFAR-10 archive"),
-    ("Ctrl+S / Ctrl+L", "Save / load a session"),
-    ("Ctrl+E", "Export all plots of this lab into a folder"),
-    ("Ctrl+Q", "Quit"),
-]
-
+from visualdl.ui.help import about_html, help_box, shortcuts_html
+from visualdl.ui.lab import RunControls, Sessions, Stops, export_targets_of
+from visualdl.ui.run_keys import RunKeys
+from visualdl.ui.worker import Job, LatestJob
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext, start_lab: str | None = None):
+    def __init__(self, ctx: AppContext, labs: list, start_lab: str | None = None):
+        """labs: the lab specs in course order (key, number, title, load(), default, has_sessions)."""
         super().__init__()
         self.ctx = ctx
         self.setWindowTitle("VisualDL — see deep learning work")
-        self.specs = registered_labs()
+        self.specs = list(labs)
+        self._session_key: str | None = None  # the lab with sessions the student used last
         self.labs: dict[str, QWidget] = {}
         self.last_error: str | None = None
         self._error_box: QMessageBox | None = None
         self._tracked: list[tuple[Job, str]] = []
+        self._cifar_open = LatestJob()
 
         self.lab_list = QListWidget()
         self.lab_list.setMinimumWidth(160)
@@ -80,11 +66,12 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 800)
         keys = [s.key for s in self.specs]
-        # First launch: the course's first lab; later launches: the lab the student left open.
-        wanted = start_lab or ctx.settings.get("window/lab")
+        # First launch: the lab marked default (else the course's first); later: the lab left open.
+        default = next((s.key for s in self.specs if s.default), keys[0] if keys else None)
+        wanted = start_lab or ctx.settings.get("window/lab") or default
         QApplication.instance().installEventFilter(self._run_keys)
         if self.specs:
-            self.lab_list.setCurrentRow(keys.index(wanted) if wanted in keys else 0)
+            self.lab_list.setCurrentRow(keys.index(wanted) if wanted in keys else keys.index(default))
 
     # ------------------------------------------------------------------ building
     def _build_status_bar(self) -> None:
@@ -158,7 +145,7 @@ class MainWindow(QMainWindow):
                 action.triggered.connect(self._on_missing_lab_triggered)
                 self.addAction(action)
                 self.missing_lab_actions.append(action)
-        self._run_keys = _RunKeys(self)
+        self._run_keys = RunKeys(self)
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, ["F1"])
@@ -206,28 +193,31 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()  # the last lab's message is not about this one
         self.pages.setCurrentWidget(widget)
         self.ctx.settings.set("window/lab", spec.key)
+        if isinstance(widget, Sessions):
+            self._session_key = spec.key
         self.setWindowTitle(f"VisualDL — {spec.number}. {spec.title}")
 
-    def _call_lab(self, method: str, *args):
+    def _run_lab(self) -> RunControls | None:
         lab = self.current_lab()
-        fn = getattr(lab, method, None)
-        if fn is None:
-            self._on_status_message("This lab has nothing to run." if method != "export_targets"
-                                    else "This lab has no plots to export.")
-            return None
-        return fn(*args)
+        if isinstance(lab, RunControls):
+            return lab
+        self._on_status_message("This lab has nothing to run.")
+        return None
 
     @Slot()
     def _on_play_triggered(self) -> None:
-        self._call_lab("toggle_play")
+        if (lab := self._run_lab()) is not None:
+            lab.toggle_play()
 
     @Slot()
     def _on_step_triggered(self) -> None:
-        self._call_lab("step_once")
+        if (lab := self._run_lab()) is not None:
+            lab.step_once()
 
     @Slot()
     def _on_reset_triggered(self) -> None:
-        self._call_lab("reset_run")
+        if (lab := self._run_lab()) is not None:
+            lab.reset_run()
 
     @Slot(bool)
     def _on_toggle_list(self, checked: bool) -> None:
@@ -259,23 +249,29 @@ class MainWindow(QMainWindow):
             self.use_cifar(path)
 
     def use_cifar(self, path: str) -> Job:
-        """Open CIFAR-10 at ``path``: load it on the worker (progress bar), and only if that works
-        remember it (labs listening to ``cifar_path_changed`` switch to it). A file that is not
-        CIFAR-10 is said in a dialog here, where the user acted, and never remembered."""
-        job = self.ctx.runner.submit(_check_cifar_job, str(path), title="open-cifar10")
-        job.finished.connect(self._on_cifar_checked)
-        job.errored.connect(self.show_error)
+        """Open CIFAR-10 at ``path`` on the worker (progress + Cancel); only a set that loaded is remembered.
+
+        Then labs listening to ``cifar_path_changed`` switch to it (the loader keeps it in memory, so
+        they do not read it again). A file that is not CIFAR-10 is an error shown here, where the
+        student acted, and the path is forgotten.
+        """
+        job = self._cifar_open.start(self.ctx.runner.submit(_open_cifar_job, str(path), title="open-cifar10"))
+        job.finished.connect(self._on_cifar_opened)
+        job.errored.connect(self._on_cifar_failed)
         self.ctx.track(job, "Opening CIFAR-10")
         return job
 
     @Slot(object)
-    def _on_cifar_checked(self, result) -> None:
-        if result is None:  # cancelled: keep the old choice
-            return
-        path, problem = result
-        if problem:
-            self.show_error(f"Could not open CIFAR-10: {problem}")
-            return
+    def _on_cifar_opened(self, path) -> None:
+        if self._cifar_open.is_current(self.sender()) and path:  # None: cancelled
+            self._remember_cifar(str(path))
+
+    @Slot(str)
+    def _on_cifar_failed(self, message: str) -> None:
+        if self._cifar_open.is_current(self.sender()):
+            self.show_error(f"Could not open CIFAR-10: {message}")
+
+    def _remember_cifar(self, path: str) -> None:
         self.ctx.set_cifar_path(path)
         self.ctx.status(f"CIFAR-10: {path}")
 
@@ -302,8 +298,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_download_finished(self, path) -> None:
-        if path:  # None when cancelled
-            self.use_cifar(str(path))
+        if path:  # None when cancelled; the download was checked against its MD5
+            self._remember_cifar(str(path))
 
     # ------------------------------------------------------------------ progress of long work
     @Slot(object, str)
@@ -341,11 +337,14 @@ class MainWindow(QMainWindow):
         self.ctx.status("Cancelled.")
 
     # ------------------------------------------------------------------ sessions
-    def _session_lab(self):
+    def _session_lab(self) -> Sessions | None:
+        """The visible lab if it has sessions, else the one with sessions used last (or the first such spec)."""
         lab = self.current_lab()
-        if lab is not None and hasattr(lab, "save_session"):
+        if isinstance(lab, Sessions):
             return lab
-        return self.lab("training") if any(s.key == "training" for s in self.specs) else None
+        key = self._session_key or next((s.key for s in self.specs if s.has_sessions), None)
+        lab = self.lab(key) if key is not None else None
+        return lab if isinstance(lab, Sessions) else None
 
     @Slot()
     def save_session_dialog(self) -> None:
@@ -366,14 +365,12 @@ class MainWindow(QMainWindow):
                                               "VisualDL session (*.json *.npz)")
         if path:
             if self.current_lab() is not lab:
-                self.show_lab("training")
+                self.show_lab(next(k for k, w in self.labs.items() if w is lab))
             lab.load_session(path)
 
     # ------------------------------------------------------------------ export
     def export_targets(self) -> dict:
-        lab = self.current_lab()
-        fn = getattr(lab, "export_targets", None)
-        return dict(fn()) if fn else {}
+        return export_targets_of(self.current_lab())
 
     @Slot()
     def _on_export_menu_show(self) -> None:
@@ -433,7 +430,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def export_history_dialog(self) -> None:
         lab = self._session_lab()
-        if lab is None or not hasattr(lab, "export_history"):
+        if lab is None:
             return self.show_error("No lab here has a run history.")
         path, chosen = QFileDialog.getSaveFileName(self, "Export run history", str(Path.home() / "history.csv"),
                                                    "CSV (*.csv);;JSON (*.json)")
@@ -464,21 +461,11 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
-        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", f"<table>{rows}</table>",
-                          QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        help_box(self, "Keyboard shortcuts", shortcuts_html()).open()
 
     @Slot()
     def show_about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "About VisualDL",
-                          f"<b>VisualDL {__version__}</b><br>See deep learning work: nearest neighbours, "
-                          "linear classifiers, losses and optimizers, backpropagation, neural and "
-                          "convolutional networks — every number computed by a small NumPy engine you can read.",
-                          QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        help_box(self, "About VisualDL", about_html()).open()
 
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -489,11 +476,11 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop every lab's work and the background runner; no thread is left running."""
+        self._cifar_open.cancel()
         for lab in self.labs.values():
-            fn = getattr(lab, "shutdown", None)
-            if fn is not None:
+            if isinstance(lab, Stops):
                 try:
-                    fn()
+                    lab.shutdown()
                 except Exception:  # noqa: BLE001 - keep closing the others
                     import traceback
 
@@ -502,70 +489,12 @@ class MainWindow(QMainWindow):
         self.ctx.settings.sync()
 
 
-RUN_KEYS = {Qt.Key.Key_Space: "play_action", Qt.Key.Key_Right: "step_action", Qt.Key.Key_N: "step_action",
-            Qt.Key.Key_R: "reset_action"}
-
-
-def is_free_text(widget) -> bool:
-    """A field where typing text is the point (an expression box), as opposed to a number or choice."""
-    if isinstance(widget, (QTextEdit, QPlainTextEdit)):
-        return not widget.isReadOnly()
-    if isinstance(widget, QLineEdit):
-        parent = widget.parentWidget()
-        return not widget.isReadOnly() and not isinstance(parent, (QAbstractSpinBox, QComboBox))
-    return False
-
-
-class _RunKeys(QObject):
-    """Space, Right/N and R act on the run from any widget of the window except a free-text field.
-
-    Without this a focused spin box takes Space (and empties itself), a combo box takes Right.
-    The key press is claimed at ShortcutOverride (so the widget never sees it), then triggers the action.
-    """
-
-    def __init__(self, window: "MainWindow"):
-        super().__init__(window)
-        self.window = window
-
-    def _target(self, obj, event):
-        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier or event.key() not in RUN_KEYS:
-            return None
-        if not isinstance(obj, QWidget) or obj.window() is not self.window or is_free_text(obj):
-            return None
-        if not isinstance(obj, (QAbstractSpinBox, QComboBox)) and \
-                not isinstance(obj.parentWidget(), (QAbstractSpinBox, QComboBox)):
-            return None  # other widgets already leave these keys to the window's shortcuts
-        return getattr(self.window, RUN_KEYS[event.key()])
-
-    def eventFilter(self, obj, event):  # noqa: N802 - Qt name
-        kind = event.type()
-        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
-            return False
-        action = self._target(obj, event)
-        if action is None:
-            return False
-        event.accept()
-        # ShortcutOverride is only claimed; the press triggers (holding Space does not toggle on and on)
-        if kind == QEvent.Type.KeyPress and not (event.isAutoRepeat() and event.key() == Qt.Key.Key_Space):
-            action.trigger()
-        return True
-
-
-def _check_cifar_job(ctl, path: str):
-    """Worker-thread job: load CIFAR-10 from ``path`` (kept in the data cache for the labs).
-
-    Returns (path, None) when it loads, (path, message) when it is not CIFAR-10: an expected
-    answer, not a crash, so no traceback. None when cancelled."""
-    from visualdl.data import Cancelled, DataError
+def _open_cifar_job(ctl, path: str):
+    """Worker-thread job: load CIFAR-10 once (kept in the loader's memory); returns the path that loaded."""
     from visualdl.data.cifar10 import load_cifar10_cached
 
-    try:
-        load_cifar10_cached(path, progress=ctl.report_progress, cancel=ctl.cancel_event)
-    except Cancelled:
-        return None
-    except (DataError, OSError) as exc:
-        return path, str(exc)
-    return path, None
+    load_cifar10_cached(path, progress=ctl.report_progress, cancel=ctl.cancel_event)
+    return path
 
 
 def _download_job(ctl, folder: str, **options):

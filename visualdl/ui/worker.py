@@ -13,6 +13,12 @@
     job.yielded.connect(self._on_progress_change)   # bound methods of GUI objects, not lambdas
     job.finished.connect(self._on_done)
     job.errored.connect(self._on_error)              # a plain-words message, never a crash
+    job.failed.connect(self._on_failure)             # the same as a JobFailure: kind, exception, last command
+
+A job that obeys commands until cancelled idles with ``ctl.next_commands(wait=not busy)``
+(blocks briefly when idle, never when busy). ``LatestJob`` is the "is this still the latest job?"
+guard: ``self.load.start(job)`` cancels the previous one; a slot checks
+``self.load.is_current(self.sender())`` and drops a superseded job's late result.
 
 Why it is built this way (measured on the pinned stack, see STYLE.md):
 - Values cross threads through ``Signal(object)``; the worker emits them, the GUI-thread ``Job``
@@ -37,6 +43,7 @@ import threading
 import time
 import traceback
 import weakref
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -73,6 +80,18 @@ def error_message(exc: BaseException) -> str:
 WORKER_NICENESS = 10
 
 
+def _quiet_errors() -> tuple:
+    """Failures that are expected (a cancelled load): reported without a traceback in the terminal."""
+    try:
+        from visualdl.data.errors import Cancelled
+    except ImportError:  # pragma: no cover
+        return ()
+    return (Cancelled,)
+
+
+_QUIET = _quiet_errors()
+
+
 def _lower_this_threads_priority() -> None:
     """Let the GUI thread win the CPU on a busy 2-core machine (Linux: nice is per thread).
 
@@ -94,6 +113,7 @@ class JobControl:
         self._commands: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
         self._core = core
         self._last_progress = 0.0
+        self.last_command: Any = None  # the latest command handed to the job (see next_commands)
 
     @property
     def cancelled(self) -> bool:
@@ -107,6 +127,22 @@ class JobControl:
                 out.append(self._commands.get_nowait())
             except queue.Empty:
                 return out
+
+    def next_commands(self, wait: bool, timeout: float = 0.05) -> list[Any]:
+        """The idle loop of a job that obeys commands, in one call.
+
+        wait=False (the job is busy): every command sent so far, without blocking.
+        wait=True (the job is idle): block up to ``timeout`` seconds for the first one, then take the rest.
+        The last command returned is remembered as ``last_command`` (a failure names it).
+        """
+        if wait:
+            first = self.wait_command(timeout)
+            out = ([first] if first is not None else []) + self.commands()
+        else:
+            out = self.commands()
+        if out:
+            self.last_command = out[-1]
+        return out
 
     def wait_command(self, timeout: float = 0.05) -> Any | None:
         """Block up to ``timeout`` seconds for one command; None if none came (or on cancel)."""
@@ -128,6 +164,17 @@ class JobControl:
         self._commands.put(command)
 
 
+@dataclass(frozen=True)
+class JobFailure:
+    """Why a job ended with an error: the message for people, and what a program routes on."""
+
+    message: str  # plain words (error_message)
+    kind: str  # the exception's class name, e.g. "MemoryError", "CheckpointError"
+    exception: BaseException | None = None
+    command: Any = None  # for jobs that obey commands: the last one handed to the job
+    title: str = ""  # the job's title
+
+
 class _WorkerCore(QObject):
     """Lives on the worker thread and iterates the job."""
 
@@ -135,10 +182,12 @@ class _WorkerCore(QObject):
     progress = Signal(int, int, str)
     finished = Signal(object)
     errored = Signal(str)
+    failed = Signal(object)  # JobFailure, emitted just before errored
 
     def __init__(self, fn: Callable, args: tuple, kwargs: dict, merge: Callable, max_rate: float):
         super().__init__()
         self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.title = ""
         self.merge = merge
         self.min_interval = 1.0 / max_rate if max_rate > 0 else 0.0
         self.ctl = JobControl(self)
@@ -178,7 +227,10 @@ class _WorkerCore(QObject):
         except BaseException as exc:  # noqa: BLE001 - a job's failure is reported, never a crash
             if has_pending:
                 self.yielded.emit(pending)
-            traceback.print_exc()
+            if not isinstance(exc, _QUIET):
+                traceback.print_exc()
+            self.failed.emit(JobFailure(error_message(exc), type(exc).__name__, exc, self.ctl.last_command,
+                                        self.title))
             self.errored.emit(error_message(exc))
 
 
@@ -189,6 +241,7 @@ class Job(QObject):
     progress = Signal(int, int, str)  # done, total, message
     finished = Signal(object)  # the job's return value (None when it was cancelled)
     errored = Signal(str)  # a plain-words message
+    failed = Signal(object)  # the same failure as a JobFailure (exception kind, failed command), before errored
     ended = Signal()  # after finished or errored, whichever happened
 
     def __init__(self, core: _WorkerCore, thread: QThread, title: str = ""):
@@ -199,10 +252,12 @@ class Job(QObject):
         self._done = False
         self._silenced = False  # set by Runner.shutdown(): nothing reaches the (closing) GUI any more
         self.error: str | None = None
+        self.failure: JobFailure | None = None
         self.result: Any = None
         core.yielded.connect(self._on_yielded)
         core.progress.connect(self._on_progress)
         core.finished.connect(self._on_finished)
+        core.failed.connect(self._on_failed)
         core.errored.connect(self._on_errored)
 
     # --- commands (safe to call from the GUI thread at any time) ---
@@ -253,6 +308,12 @@ class Job(QObject):
             self.finished.emit(result)
             self.ended.emit()
 
+    @Slot(object)
+    def _on_failed(self, failure: JobFailure) -> None:
+        self.failure = failure
+        if not self._silenced:
+            self.failed.emit(failure)
+
     @Slot(str)
     def _on_errored(self, message: str) -> None:
         self.error = message
@@ -265,6 +326,41 @@ class Job(QObject):
         self._done = True
         self._thread.quit()
         self._thread.wait()
+
+
+class LatestJob:
+    """The one current job of one kind ("is this still the latest job?" in one place).
+
+        self.load = LatestJob()
+        self.load.start(ctx.load_dataset(...))     # cancels the previous load if it still runs
+        ...
+        @Slot(object)
+        def _on_loaded(self, data):
+            if not self.load.is_current(self.sender()):
+                return                              # a superseded job's late result
+    """
+
+    def __init__(self):
+        self.job: Job | None = None
+
+    def start(self, job: Job) -> Job:
+        self.cancel()
+        self.job = job
+        return job
+
+    def is_current(self, sender) -> bool:
+        return sender is not None and sender is self.job
+
+    def is_running(self) -> bool:
+        return self.job is not None and self.job.is_running()
+
+    def cancel(self) -> None:
+        if self.is_running():
+            self.job.cancel()
+
+    def wait(self) -> None:
+        if self.job is not None:
+            self.job.wait()
 
 
 class Runner(QObject):
@@ -287,6 +383,7 @@ class Runner(QObject):
         thread = QThread()
         thread.setObjectName(f"visualdl-job-{title or getattr(fn, '__name__', 'job')}")
         core = _WorkerCore(fn, args, kwargs, merge, max_rate)
+        core.title = title
         core.moveToThread(thread)
         job = Job(core, thread, title)
         if self._closed:  # the app is closing: a cancelled job that never runs

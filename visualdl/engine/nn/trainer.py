@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -95,6 +96,35 @@ def _sum_sq(a) -> float:
     blocks = (flat[lo:lo + _STATS_BLOCK] for lo in range(0, flat.size, _STATS_BLOCK))
     with np.errstate(over="ignore", invalid="ignore"):  # diverged values: inf is the honest answer
         return sum(float(np.dot(b, b)) for b in blocks)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Frozen copies of a trainer's state for views on another thread (Trainer.snapshot()).
+
+    layers: one dict per layer: summary fields (name, type, output_shape, params) and the last
+    training step's act_mean/std/norm and grad_mean/std/norm (None with act_note/grad_note saying why).
+    ``snap["field"]`` and ``snap.get("field")`` work like a dict's, but an unknown field raises KeyError
+    (a misspelt or missing field cannot pass silently).
+    """
+
+    iteration: int
+    epoch: float
+    config: dict
+    layers: list
+    params: dict
+    last: dict | None
+    stopped_reason: str | None
+    input_shape: tuple
+
+    def __getitem__(self, name: str):
+        if name not in self.__dataclass_fields__:
+            raise KeyError(f"a training snapshot has no field {name!r} (fields: {', '.join(self.__dataclass_fields__)})")
+        return getattr(self, name)
+
+    def get(self, name: str, default=None):
+        value = self[name]
+        return default if value is None else value
 
 
 class Trainer:
@@ -362,7 +392,7 @@ class Trainer:
         return float(np.mean(predicted == y))
 
     # ------------------------------------------------------------- inspection
-    def snapshot(self) -> dict:
+    def snapshot(self) -> Snapshot:
         """Frozen copies for the GUI: safe to read on another thread while training continues.
 
         Layer statistics describe the last training step: act_* of each layer's output,
@@ -386,16 +416,16 @@ class Trainer:
             layers.append({**copy.deepcopy(info), "act_mean": am, "act_std": asd, "act_norm": an,
                            "grad_mean": gm, "grad_std": gsd, "grad_norm": gn,
                            "act_note": act_note, "grad_note": grad_note})
-        return {
-            "input_shape": tuple(int(s) for s in self.data.input_shape),
-            "iteration": self.iteration,
-            "epoch": self.epoch,
-            "config": copy.deepcopy(self.config),
-            "layers": layers,
-            "params": {name: p.copy() for name, p in self.params.items()},
-            "last": copy.deepcopy(self._last_step),
-            "stopped_reason": self.stopped_reason,
-        }
+        return Snapshot(
+            input_shape=tuple(int(s) for s in self.data.input_shape),
+            iteration=self.iteration,
+            epoch=self.epoch,
+            config=copy.deepcopy(self.config),
+            layers=layers,
+            params={name: p.copy() for name, p in self.params.items()},
+            last=copy.deepcopy(self._last_step),
+            stopped_reason=self.stopped_reason,
+        )
 
     def state_dict(self) -> dict:
         """Everything needed to continue training: {"params", "buffers", "optimizer", "iteration", ...}."""

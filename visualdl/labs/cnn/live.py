@@ -1,7 +1,7 @@
 """Lab 6, "A CNN learning, live": train a small or standard CNN and watch its filters and feature maps form.
 
 The tab holds no maths and no second trainer: it drives the training dashboard's own background job
-(visualdl.ui.training_job) with the same commands (build, play, pause, step, reset) and hands it a
+(visualdl.labs.training.job) with the same commands (build, play, pause, step, reset) and hands it a
 ``FeatureProbe`` (visualdl.engine.cnn.features) that the job runs with each snapshot, a few times a
 second, on the worker thread: the first-layer filters, one image through every layer, its class
 probabilities. This widget only draws what comes back.
@@ -28,9 +28,9 @@ from visualdl.labs.common.palette import class_hex
 from visualdl.labs.common.widgets import select
 
 # ---- the training dashboard's pieces this tab shares (their modules may move: fix the paths here only)
-from visualdl.labs.training import _Curves as Curves  # noqa: E402  (becoming visualdl.labs.common.curves)
-from visualdl.ui.history import RunLog  # noqa: E402
-from visualdl.ui.training_job import merge_updates, training_job  # noqa: E402
+from visualdl.labs.common.curves import RunCurves as Curves  # noqa: E402
+from visualdl.labs.training.history import RunLog  # noqa: E402
+from visualdl.labs.training.job import Event, Status, Update, merge_updates, training_job  # noqa: E402
 
 
 def live_config(preset: str = DEFAULT_PRESET) -> dict:
@@ -276,18 +276,18 @@ class LiveCnnTab(LiveUi, QWidget):
 
     # ================================================================== updates from the worker
     @Slot(object)
-    def _on_update(self, update: dict) -> None:
+    def _on_update(self, update: Update) -> None:
         try:
-            if update["reset"] or update["run"] != self._run:
-                self._run = update["run"]
+            if update.reset or update.run != self._run:
+                self._run = update.run
                 self.log = RunLog("live CNN", {}, 0.6)
-            if update["rows"]:
-                self.log.append(update["rows"])
+            if update.rows:
+                self.log.append(update.rows)
             self.curves.draw(self.log, "iteration")
-            for event in update["events"]:
+            for event in update.events:
                 self._on_event(event)
-            self._show_status(update["status"])
-            probe = update.get("probe")
+            self._show_status(update.status)
+            probe = update.probe
             if probe is not None and probe.get("tag") == self._probe_tag:
                 self.view = probe
                 self._redraw_views()
@@ -295,18 +295,18 @@ class LiveCnnTab(LiveUi, QWidget):
             self._show_banner(f"Could not draw the update: {exc}")
         self.updated.emit()
 
-    def _on_event(self, event: dict) -> None:
-        kind, message = event["kind"], event.get("message", "")
+    def _on_event(self, event: Event) -> None:
+        kind, message = event.kind, event.message
         if kind in ("built", "reset"):
             self._built = True
             self.ctx.status(message)
         elif kind == "evaluated":
             it = self.view["iteration"] if self.view is not None else 0
-            self._end_evaluation(f"{message} (iteration {it})" if event["accuracy"] is not None else message)
+            self._end_evaluation(f"{message} (iteration {it})" if event.accuracy is not None else message)
         elif kind in ("stopped", "error"):
             self._set_playing(False)
             self._show_banner(message)
-            if message.startswith("Could not evaluate"):
+            if event.command == "evaluate":
                 self._resume_after_eval = False
                 self._end_evaluation("")
 
@@ -315,13 +315,13 @@ class LiveCnnTab(LiveUi, QWidget):
         self._set_playing(False)
         self._show_banner(f"The training worker stopped: {message}")
 
-    def _show_status(self, s: dict) -> None:
+    def _show_status(self, s: Status) -> None:
         def num(v, fmt):
             return format(v, fmt) if isinstance(v, (int, float)) and np.isfinite(v) else "–"
 
-        self.status.setText(f"Iteration {s.get('iteration', 0)} · epoch {num(s.get('epoch'), '.2f')} · "
-                            f"loss {num(s.get('loss'), '.3f')} · val acc {num(s.get('val_acc'), '.1%')} · "
-                            f"{num(s.get('examples_per_s'), ',.0f')} images/s")
+        self.status.setText(f"Iteration {s.iteration} · epoch {num(s.epoch, '.2f')} · "
+                            f"loss {num(s.loss, '.3f')} · val acc {num(s.val_acc, '.1%')} · "
+                            f"{num(s.examples_per_s, ',.0f')} images/s")
 
     @Slot()
     def _on_normalise_change(self) -> None:

@@ -13,19 +13,21 @@ Run with ``ctx.runner.submit(training_job, merge=merge_updates)``; drive it with
     ("probe", fn or None)                   fn(trainer) -> value, run with each snapshot (views; None = off)
     ("stop",)                               end the job
 
-Every yielded update is a dict (merged by ``merge_updates`` while the GUI is busy, so no row is lost):
-    {"run": int (bumped by build/reset/restore), "reset": bool (the GUI must clear its curves first),
-     "rows": [Trainer.step() dicts], "events": [{"kind", "message", ...}],
-     "status": {"iteration", "epoch", "loss", "batch_acc", "val_acc", "examples_per_s", "playing",
-                "stopped_reason", "lr"},
-     "snapshot": Trainer.snapshot() or None (at most ~5 per second), "history": {...} on restore,
-     "probe": the probe's value, computed with each snapshot, or None}
+Every yielded value is an ``Update`` (merged by ``merge_updates`` while the GUI is busy, so no row is
+lost): run (bumped by build/reset/restore), reset (the GUI must clear its curves first), rows
+(Trainer.step() dicts), events (``Event``: kind, message, and the fields of that kind), status
+(``Status``) and snapshot (a Trainer ``Snapshot`` or None; at most ~5 per second).
+Event kinds: built, reset, restored, saved, set, evaluated, stopped, error (``command`` names the
+command that failed, so the GUI routes errors without reading the message).
+An update also carries ``probe``: the value of the probe function (``("probe", fn)``) computed with
+that snapshot, or None.
 """
 from __future__ import annotations
 
 import copy
 import time
 from collections import deque
+from dataclasses import dataclass, field, replace
 
 from visualdl.data import Cancelled
 from visualdl.engine.nn.trainer import Trainer, load_checkpoint_for
@@ -33,19 +35,57 @@ from visualdl.engine.nn.trainer import Trainer, load_checkpoint_for
 SNAPSHOT_INTERVAL = 0.2  # seconds between Trainer.snapshot() copies while running
 
 
-def merge_updates(pending: dict, new: dict) -> dict:
+@dataclass(frozen=True)
+class Event:
+    """Something the GUI must react to once (a model was built, a session saved, an error, ...)."""
+
+    kind: str  # built | reset | restored | saved | set | evaluated | stopped | error
+    message: str = ""
+    command: str | None = None  # error: the command that failed ("build", "evaluate", "restore", ...)
+    config: dict | None = None  # built / restored: a copy of the trainer's config
+    data: dict | None = None  # restored: the data request of the session
+    path: str | None = None  # saved: the session's base path
+    split: str | None = None  # evaluated
+    accuracy: float | None = None  # evaluated (None when cancelled)
+    examples: int | None = None  # evaluated
+
+
+@dataclass(frozen=True)
+class Status:
+    """The status strip's numbers after the last step."""
+
+    iteration: int = 0
+    epoch: float = 0.0
+    loss: float | None = None
+    batch_acc: float | None = None
+    train_acc: float | None = None
+    val_acc: float | None = None
+    examples_per_s: float = 0.0
+    playing: bool = False
+    stopped_reason: str | None = None
+    lr: float | None = None
+
+
+@dataclass(frozen=True)
+class Update:
+    """Everything new since the last update the GUI took."""
+
+    run: int
+    reset: bool
+    rows: list = field(default_factory=list)
+    events: list = field(default_factory=list)  # [Event]
+    status: Status = field(default_factory=Status)
+    snapshot: object = None  # visualdl.engine.trainer.Snapshot or None
+    probe: object = None  # the probe's value, computed with the snapshot (views such as the CNN lab's)
+
+
+def merge_updates(pending: Update, new: Update) -> Update:
     """Combine two updates the GUI has not seen yet; a reset drops the older run's rows."""
-    if new["reset"] or new["run"] != pending["run"]:
-        new["events"] = pending["events"] + new["events"]
-        return new
-    pending["rows"].extend(new["rows"])
-    pending["events"].extend(new["events"])
-    pending["status"] = new["status"]
-    if new["snapshot"] is not None:
-        pending["snapshot"] = new["snapshot"]
-    if new.get("probe") is not None:
-        pending["probe"] = new["probe"]
-    return pending
+    if new.reset or new.run != pending.run:
+        return replace(new, events=pending.events + new.events)
+    return replace(new, reset=pending.reset, rows=pending.rows + new.rows, events=pending.events + new.events,
+                   snapshot=new.snapshot if new.snapshot is not None else pending.snapshot,
+                   probe=new.probe if new.probe is not None else pending.probe)
 
 
 def read_session(ctl, path):
@@ -55,8 +95,8 @@ def read_session(ctl, path):
             "extra": extra or {}, "data": (extra or {}).get("session", {}).get("data")}
 
 
-class _Session:
-    """The job's state; one method per command."""
+class TrainingSession:
+    """The job's state; one method per command (``handle``), ``step()`` and ``update()``."""
 
     def __init__(self, ctl=None):
         self.ctl = ctl
@@ -66,7 +106,7 @@ class _Session:
         self.playing = False
         self.steps_left = 0
         self.rows: list[dict] = []
-        self.events: list[dict] = []
+        self.events: list[Event] = []
         self.reset_pending = False
         self.history_payload = None
         self._recent = deque(maxlen=256)  # (time, batch size) of recent steps for examples/s
@@ -85,7 +125,7 @@ class _Session:
         try:
             getattr(self, f"_cmd_{kind}")(*cmd[1:])
         except Exception as exc:  # noqa: BLE001 - MemoryError included: the job (and the old model) live on
-            self.events.append({"kind": "error", "command": kind, "message": f"{_what(kind)}: {_plain(exc)}"})
+            self.events.append(Event("error", f"{_what(kind)}: {_plain(exc)}", command=kind))
             self.want_snapshot = True
         return True
 
@@ -94,15 +134,15 @@ class _Session:
         self.trainer, self.data_request = trainer, data_request
         self._new_run()
         # a copy: the trainer edits its own config (lr decay at each epoch end) on this thread
-        self.events.append({"kind": "built", "message": f"Ready: {data.name}, {trainer.config['model']['preset']}",
-                            "config": copy.deepcopy(trainer.config)})
+        self.events.append(Event("built", f"Ready: {data.name}, {trainer.config['model']['preset']}",
+                                 config=copy.deepcopy(trainer.config)))
 
     def _cmd_reset(self):
         if self.trainer is None:
             return
         self.trainer.reset()
         self._new_run()
-        self.events.append({"kind": "reset", "message": "Reset: same seed, fresh weights"})
+        self.events.append(Event("reset", "Reset: same seed, fresh weights"))
 
     def _cmd_play(self):
         if self._can_train():
@@ -119,9 +159,8 @@ class _Session:
     def _cmd_set(self, hyper: dict):
         if self.trainer is not None:
             self.trainer.set_hyperparams(**hyper)
-            self.events.append({"kind": "set", "message": "Changed " + ", ".join(f"{k} = {v:g}" if isinstance(v, float)
-                                                                                  else f"{k} = {v}"
-                                                                                  for k, v in hyper.items())})
+            changes = ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in hyper.items())
+            self.events.append(Event("set", f"Changed {changes}"))
             self.want_snapshot = True
 
     def _cmd_probe(self, fn):
@@ -138,17 +177,16 @@ class _Session:
         try:
             acc = self.trainer.evaluate(split, progress=progress, cancel=cancel)
         except Cancelled:
-            self.events.append({"kind": "evaluated", "split": split, "accuracy": None,
-                                "message": f"Evaluation on the {split} split cancelled"})
+            self.events.append(Event("evaluated", f"Evaluation on the {split} split cancelled", split=split))
             return
-        self.events.append({"kind": "evaluated", "split": split, "accuracy": acc, "examples": n,
-                            "message": f"{split.capitalize()} accuracy: {acc:.2%} on {n:,} examples"})
+        self.events.append(Event("evaluated", f"{split.capitalize()} accuracy: {acc:.2%} on {n:,} examples",
+                                 split=split, accuracy=acc, examples=n))
 
     def _cmd_save(self, path):
         if self.trainer is None:
             raise ValueError("nothing to save yet (no model is built)")
         base = self.trainer.save(path, extra={"session": {"app": "visualdl", "data": self.data_request}})
-        self.events.append({"kind": "saved", "message": f"Session saved: {base}.json + .npz", "path": str(base)})
+        self.events.append(Event("saved", f"Session saved: {base}.json + .npz", path=str(base)))
 
     def _cmd_restore(self, session: dict, data):
         extra = session["extra"]
@@ -160,15 +198,15 @@ class _Session:
         self.trainer, self.data_request = trainer, session.get("data")
         self._new_run()
         self.rows = [dict(r) for r in trainer.history.iterations]  # the GUI redraws the saved curves
-        self.events.append({"kind": "restored", "message": f"Session loaded: {session['path']}",
-                            "config": copy.deepcopy(trainer.config), "data": self.data_request})
+        self.events.append(Event("restored", f"Session loaded: {session['path']}",
+                                 config=copy.deepcopy(trainer.config), data=self.data_request))
 
     # ------------------------------------------------------------------ stepping
     def _can_train(self) -> bool:
         if self.trainer is None:
             return False
         if self.trainer.stopped_reason:
-            self.events.append({"kind": "stopped", "message": self.trainer.stopped_reason})
+            self.events.append(Event("stopped", self.trainer.stopped_reason))
             return False
         return True
 
@@ -193,7 +231,7 @@ class _Session:
                 self.want_snapshot = True
         if "stopped" in metrics:
             self.playing, self.steps_left = False, 0
-            self.events.append({"kind": "stopped", "message": metrics["stopped"]})
+            self.events.append(Event("stopped", metrics["stopped"]))
             self.want_snapshot = True
 
     def examples_per_s(self) -> float:
@@ -203,7 +241,7 @@ class _Session:
         n = sum(b for _, b in list(self._recent)[1:])
         return n / (t1 - t0) if t1 > t0 else 0.0
 
-    def update(self) -> dict:
+    def update(self) -> Update:
         """Everything new since the last update (then forgotten here: the worker owns it now)."""
         t = self.trainer
         now = time.monotonic()
@@ -213,20 +251,20 @@ class _Session:
             self._last_snapshot, self.want_snapshot = now, False
         last = t.history.iterations[-1] if t is not None and t.history.iterations else {}
         last_epoch = t.history.epochs[-1] if t is not None and t.history.epochs else {}
-        status = {"iteration": t.iteration if t else 0, "epoch": t.epoch if t else 0.0,
-                  "loss": last.get("loss"), "batch_acc": last.get("batch_acc"),
-                  "train_acc": last_epoch.get("train_acc"), "val_acc": last_epoch.get("val_acc"),
-                  "examples_per_s": self.examples_per_s() if self.busy else 0.0, "playing": self.busy,
-                  "stopped_reason": t.stopped_reason if t else None, "lr": t.lr if t else None}
+        status = Status(iteration=t.iteration if t else 0, epoch=t.epoch if t else 0.0,
+                        loss=last.get("loss"), batch_acc=last.get("batch_acc"),
+                        train_acc=last_epoch.get("train_acc"), val_acc=last_epoch.get("val_acc"),
+                        examples_per_s=self.examples_per_s() if self.busy else 0.0, playing=self.busy,
+                        stopped_reason=t.stopped_reason if t else None, lr=t.lr if t else None)
         probe = None
         if snapshot is not None and self.probe is not None:
             try:
                 probe = self.probe(t)
             except Exception as exc:  # noqa: BLE001 - a broken view must not stop training
                 self.probe = None
-                self.events.append({"kind": "error", "message": f"Could not gather the views: {exc}"})
-        out = {"run": self.run, "reset": self.reset_pending, "rows": self.rows, "events": self.events,
-               "status": status, "snapshot": snapshot, "probe": probe}
+                self.events.append(Event("error", f"Could not gather the views: {exc}", command="probe"))
+        out = Update(run=self.run, reset=self.reset_pending, rows=self.rows, events=self.events, status=status,
+                     snapshot=snapshot, probe=probe)
         self.rows, self.events, self.reset_pending = [], [], False
         return out
 
@@ -248,14 +286,9 @@ def _what(kind: str) -> str:
 
 def training_job(ctl):
     """Worker-thread generator: see the module docstring for commands and updates."""
-    session = _Session(ctl)
+    session = TrainingSession(ctl)
     while not ctl.cancelled:
-        if session.busy:
-            commands = ctl.commands()
-        else:
-            cmd = ctl.wait_command(0.05)
-            commands = [cmd] if cmd is not None else []
-            commands += ctl.commands()
+        commands = ctl.next_commands(wait=not session.busy)
         for cmd in commands:
             if not session.handle(cmd):
                 return session.run
@@ -264,8 +297,7 @@ def training_job(ctl):
                 session.step()
             except Exception as exc:  # noqa: BLE001 - report it, keep the job (and the app) alive
                 session.playing, session.steps_left = False, 0
-                session.events.append({"kind": "error", "command": "step",
-                                       "message": f"Training step failed: {_plain(exc)}"})
+                session.events.append(Event("error", f"Training step failed: {_plain(exc)}", command="step"))
             yield session.update()  # the worker throttles and merges these
         elif commands or session.rows or session.events:
             yield session.update()
