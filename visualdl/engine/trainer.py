@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from visualdl.engine.augment import augment_batch
+from visualdl.engine.experiments.histograms import layer_histograms
 from visualdl.engine.models import build_model, validate_config
 
 TRAIN_EVAL_SIZE = 1000  # examples used for the epoch-end train accuracy
@@ -148,6 +149,7 @@ class Trainer:
         self._last_step: dict | None = None
         self._last_dys: list | None = None
         self._last_acts: list | None = None
+        self._last_ratios: dict = {}
 
     @property
     def batch_size(self) -> int:
@@ -272,8 +274,12 @@ class Trainer:
         before = {name: p.copy() for name, p in self.params.items()}
         self.optimizer.step(self.params, total)
         self.regularizer.apply_constraints(self.params)  # max-norm: clip rows after each update
-        upd_sq = sum(_sum_sq(p - before[n]) for n, p in self.params.items())
-        w_sq = sum(_sum_sq(b) for b in before.values())
+        upd_by_name = {n: _sum_sq(p - before[n]) for n, p in self.params.items()}
+        w_by_name = {n: _sum_sq(b) for n, b in before.items()}
+        upd_sq, w_sq = sum(upd_by_name.values()), sum(w_by_name.values())
+        # per parameter ||update|| / ||weight|| of this step, for snapshot()
+        self._last_ratios = {n: math.sqrt(upd_by_name[n] / w_by_name[n]) if w_by_name[n] > 0 else math.inf
+                             for n in upd_by_name}
         if not math.isfinite(upd_sq):
             for name, p in self.params.items():
                 p[...] = before[name]
@@ -385,6 +391,9 @@ class Trainer:
             "params": {name: p.copy() for name, p in self.params.items()},
             "last": copy.deepcopy(self._last_step),
             "stopped_reason": self.stopped_reason,
+            # per layer {"act", "grad", "weight"}: (edges, counts) histograms of the last step
+            "histograms": layer_histograms(acts if self._last_step is not None else [], self._last_dys, self.params),
+            "update_ratios": dict(self._last_ratios),  # per parameter, last step
         }
 
     def state_dict(self) -> dict:
