@@ -32,7 +32,7 @@ LABS: list[LabSpec] = [
     LabSpec("linear", 2, "Linear classifier", "visualdl.labs.linear:LinearLab"),
     LabSpec("backprop", 4, "Backpropagation", "visualdl.labs.backprop:BackpropLab"),
     LabSpec("neural_nets", 5, "Neural networks", "visualdl.labs.training:NeuralNetLab"),
-    LabSpec("training", 7, "Training a network", "visualdl.labs.training:TrainingLab"),
+    LabSpec("training", 7, "Training a network", "visualdl.labs.practice:PracticeLab"),
 ]
 
 
