@@ -182,6 +182,8 @@ class ExperimentPage(QWidget):
         r = self._runner_of_sender()
         if r is not None:
             r.ended()
+            if r.job.cancelled:  # after the last delivered value, which may have rewritten the status
+                r.status.setText("Cancelled.")
 
     def shutdown(self) -> None:
         for r in self.all_runners():

@@ -87,6 +87,12 @@ class ConfusionPage(ExperimentPage):
         lay.addWidget(side_panel(form))
         lay.addWidget(plots, 1)
 
+    def export_targets(self) -> dict:
+        out = dict(self.plots)
+        if self.image.image is not None:
+            out["confusion matrix values"] = self.image  # its CSV is the matrix itself
+        return out
+
     @Slot()
     def run(self) -> None:
         self.runner.start(confusion_job, self.source_combo.currentData(), self.n_spin.value(),

@@ -90,6 +90,12 @@ class PreprocessPage(ExperimentPage):
         self.draw_points()
         self._started = False
 
+    def export_targets(self) -> dict:
+        out = dict(self.plots)
+        if self.mean_item.image is not None:
+            out["mean image values"] = self.mean_item  # CSV: 32 rows of 32 x (R, G, B)
+        return out
+
     def first_show(self) -> None:
         if not self._started:
             self._started = True
