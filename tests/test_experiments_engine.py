@@ -108,7 +108,9 @@ def test_histogram_agrees_with_numpy_and_handles_constants_and_nan():
 
 def test_layer_histograms_sample_big_arrays_evenly():
     a = np.arange(200_000, dtype=np.float32).reshape(400, 500)
-    s = sample_values(a, 1000)
+    s = sample_values(a, 1000)  # two whole rows, 200 apart
+    np.testing.assert_array_equal(s, np.concatenate([a[0], a[200]]))
+    s = sample_values(a.ravel(), 1000)
     assert len(s) <= 1000 and s[0] == 0 and np.all(np.diff(s) == s[1] - s[0])
     rows = layer_histograms([a, None], [None, a], {"0.W": a[:1]}, bins=10, limit=1000)
     assert rows[0]["act"][1].sum() == len(s) and rows[0]["weight"][1].sum() == a[:1].size

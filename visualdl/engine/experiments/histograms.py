@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-SAMPLE_LIMIT = 65536  # values per histogram of a live snapshot (a strided sample beyond that)
+SAMPLE_LIMIT = 16384  # values per histogram of a live snapshot (an even sample beyond that; 30 bins)
 
 
 def histogram(x, bins: int = 40, value_range=None):
@@ -44,12 +44,19 @@ def histogram(x, bins: int = 40, value_range=None):
 
 
 def sample_values(a, limit: int = SAMPLE_LIMIT) -> np.ndarray:
-    """At most `limit` values of `a` (flattened in memory order), taken at an even stride."""
-    flat = np.asarray(a).ravel(order="K")
-    if flat.size <= limit:
-        return flat
-    step = -(-flat.size // limit)
-    return flat[::step]
+    """At most about `limit` values of `a`: all of it when small, else whole slices a[i] at an even
+    stride along the first axis (examples of a batch, rows of a weight), so only the sample is copied.
+
+    A single slice larger than `limit` is itself sampled at an even stride."""
+    a = np.asarray(a)
+    if a.size <= limit:
+        return a.ravel(order="K")
+    if a.ndim == 1 or a[0].size > limit:
+        flat = a.ravel(order="K")
+        return flat[::-(-flat.size // limit)]
+    per = a.size // a.shape[0]
+    step = -(-a.shape[0] // max(1, limit // per))
+    return a[::step].ravel()
 
 
 def layer_histograms(acts, grads, params: dict, bins: int = 30, limit: int = SAMPLE_LIMIT) -> list[dict]:
