@@ -82,7 +82,15 @@ def test_preprocessing_panels_and_pca(qtbot, lab):
     wait_done(qtbot, page.runner)
     assert sum(len(c.getData()[0]) for c in curves(page.pca_plot)) == 200
     assert page.mean_item.image.shape == (32, 32, 3)
-    assert "200 builtin images" in page.runner.status.text()
+    assert "200 examples, builtin" in page.runner.status.text()
+    # the dashboard's data as the network sees it: after its preprocessing the channel means are 0
+    qtbot.waitUntil(lambda: lab.dashboard.data is not None, timeout=30000)
+    choose(qtbot, page.source_combo, "Dashboard's data, preprocessed")
+    click(qtbot, page.runner.run_button)
+    wait_done(qtbot, page.runner)
+    assert "dashboard (builtin, preprocessing 'channel')" in page.runner.status.text()
+    means = page.runner.status.text().split("(R, G, B): ")[1].rstrip(".").split(", ")
+    assert all(abs(float(m)) < 0.3 for m in means)  # 200 of the 5,000 images the mean was fitted on
 
 
 def test_activation_function_plot_and_controls(qtbot, lab):

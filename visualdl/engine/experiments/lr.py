@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-LR_SWEEP_DEFAULT = (1.0, 0.1, 1e-4, 1e-2)  # very high, high, low, good (plain SGD on images)
+LR_SWEEP_DEFAULT = (1.0, 0.1, 1e-3, 3e-2)  # very high, high, low, good (plain SGD on images)
 
 
 def smooth(values, beta: float = 0.9) -> np.ndarray:

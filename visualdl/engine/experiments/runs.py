@@ -23,7 +23,7 @@ def subset(data, n_train: int):
                                meta={**data.meta, "subset": n_train})
 
 
-def overfit_configs(reg_strength: float = 0.05, dropout: float = 0.5, hidden=(200,), seed: int = 0):
+def overfit_configs(reg_strength: float = 0.1, dropout: float = 0.5, hidden=(200,), seed: int = 0):
     """Two nets with the same init: no regularization vs L2 (reg_strength) + dropout."""
     base = {"model": {"preset": "three_layer", "hidden": list(hidden), "activation": "relu"},
             "optim": {"name": "adam", "lr": 1e-3}, "batch_size": 50, "seed": int(seed), "preprocess": "channel"}

@@ -50,6 +50,7 @@ class PracticeLab(QTabWidget):
             page = getattr(importlib.import_module(module), cls)(ctx)
             self.pages[key] = page
             self.addTab(page, page.title)
+        self.pages["preprocess"].dashboard = self.dashboard  # "the data being trained" view
         self.checklist.open_requested.connect(self.show_experiment)
         self.currentChanged.connect(self._on_tab_changed)
 

@@ -106,12 +106,11 @@ class BatchNormPage(ExperimentPage):
                 a = np.array(value["accs"][k])
                 self.acc_plot.plot(a[:, 0], a[:, 2], pen=pen(k), symbol="o", symbolSize=5, name=NAMES[k])
                 lines.append(f"{NAMES[k]}: val accuracy {a[-1, 2]:.1%} after epoch {a[-1, 0]:.0f}")
-            elif value["losses"][k] and len(value["losses"][0]) != len(value["losses"][1]) and \
-                    len(value["losses"][k]) < max(len(v) for v in value["losses"]):
-                lines.append(f"{NAMES[k]}: diverged at iteration {int(value['losses'][k][-1][0]) + 1}")
-        diverged = [k for k in range(2) if len(value["losses"][k]) < max(len(v) for v in value["losses"])]
-        lines = [ln for ln in lines if "diverged" not in ln] + [
-            f"{NAMES[k]}: diverged after {len(value['losses'][k])} iterations (loss not finite)" for k in diverged]
+        self.loss_plot.setYRange(0, 5)  # ln(10) = 2.3 at the start; a diverging run leaves the top
+        # a run whose loss stopped coming while the other's goes on has diverged (the trainer stops it)
+        longest = max(len(v) for v in value["losses"])
+        lines += [f"{NAMES[k]}: diverged after {len(value['losses'][k])} iterations (loss not finite)"
+                  for k in range(2) if len(value["losses"][k]) < longest]
         self.runner.status.setText("\n".join(lines))
 
     @Slot(object)

@@ -20,11 +20,16 @@ def cloud_2d(n: int = 300, seed: int = 0) -> np.ndarray:
     return z @ np.array([[c, s], [-s, c]]) + [6.0, 4.0]
 
 
-def pca_job(ctl, source: str, n: int, path=None):
-    """Worker job: load n images, PCA-project their pixel vectors, mean image -> dict."""
+def pca_job(ctl, source: str, n: int, path=None, given=None):
+    """Worker job: load n images, PCA-project their pixel vectors, mean image -> dict.
+
+    source "dashboard": given = (DataSplits, preprocessing kind): the dashboard's first n training
+    examples AFTER its preprocessing (what the network is fed)."""
     from visualdl.data import load_dataset
 
     ctl.report_progress(0, 3, "loading images")
+    if source == "dashboard":
+        return _dashboard_view(given[0], given[1], n)
     if source == "cifar10":
         data = load_dataset("cifar10", path=path, num_train=n, num_val=0, num_test=0, cancel=ctl.cancel_event)
     else:
@@ -40,6 +45,23 @@ def pca_job(ctl, source: str, n: int, path=None):
             "source": data.name}
 
 
+def _dashboard_view(data, kind: str, n: int) -> dict:
+    """PCA and mean of the dashboard's training examples as the network sees them."""
+    from visualdl.data.preprocess import fit_preprocessor
+
+    pre = fit_preprocessor(kind, data.X_train)
+    X = pre.transform(data.X_train[:n])  # (n, C, H, W) or (n, D) float32
+    pca = pca_2d(X.reshape(len(X), -1))
+    out = {"projection": pca["projection"], "explained": pca["explained"], "labels": np.array(data.y_train[:n]),
+           "class_names": data.class_names, "source": f"dashboard ({data.name}, preprocessing '{kind}')"}
+    if X.ndim == 4:
+        mean_image = X.mean(axis=0).transpose(1, 2, 0)
+        out["channel_means"] = mean_image.mean(axis=(0, 1))
+        lo, hi = float(mean_image.min()), float(mean_image.max())  # stretched for display
+        out["mean_image"] = (mean_image - lo) / (hi - lo if hi > lo else 1.0) * 255
+    return out
+
+
 class PreprocessPage(ExperimentPage):
     title = "Preprocessing"
 
@@ -50,7 +72,9 @@ class PreprocessPage(ExperimentPage):
         items = [("builtin", "Built-in images")]
         if ctx.cifar_path():
             items.append(("cifar10", "CIFAR-10"))
+        items.append(("dashboard", "Dashboard's data, preprocessed"))
         self.source_combo = combo(items)
+        self.dashboard = None  # set by the lab: its .data and .preprocess are read for "dashboard"
         self.images_spin = spin(50, 10000, 1000)
         self.runner = JobRunner(self, ctx, "Project images", self._on_yield, self._on_done)
         self.runner.run_button.clicked.connect(self.run_images)
@@ -117,8 +141,15 @@ class PreprocessPage(ExperimentPage):
 
     @Slot()
     def run_images(self) -> None:
-        self.runner.start(pca_job, self.source_combo.currentData(), self.images_spin.value(),
-                          path=self.ctx.cifar_path(), title="PCA of pixel vectors")
+        source, given = self.source_combo.currentData(), None
+        if source == "dashboard":
+            data = getattr(self.dashboard, "data", None)
+            if data is None:
+                self.runner.status.setText("The dashboard has no data loaded yet.")
+                return
+            given = (data, self.dashboard.preprocess.currentData())
+        self.runner.start(pca_job, source, self.images_spin.value(), path=self.ctx.cifar_path(), given=given,
+                          title="PCA of pixel vectors")
 
     @Slot(object)
     def _on_yield(self, value) -> None:
@@ -137,9 +168,12 @@ class PreprocessPage(ExperimentPage):
             colour = tuple(int(v) for v in CLASS_RGB[c % len(CLASS_RGB)])
             self.pca_plot.plot(P[m, 0], P[m, 1], pen=None, symbol="o", symbolSize=3, symbolPen=None,
                                symbolBrush=pg.mkBrush(*colour, 160), name=name)
-        self.mean_item.setImage(np.clip(r["mean_image"], 0, 255).astype(np.uint8))
-        cm = r["channel_means"]
         ex = r["explained"]
-        self.runner.status.setText(
-            f"{len(P)} {r['source']} images: PC 1 and 2 explain {ex[0]:.0%} and {ex[1]:.0%} of the variance. "
-            f"Per-channel mean (R, G, B): {cm[0]:.1f}, {cm[1]:.1f}, {cm[2]:.1f}.")
+        text = f"{len(P)} examples, {r['source']}: PC 1 and 2 explain {ex[0]:.0%} and {ex[1]:.0%} of the variance."
+        if "mean_image" in r:
+            self.mean_item.setImage(np.clip(r["mean_image"], 0, 255).astype(np.uint8))
+            cm = r["channel_means"]
+            text += f" Per-channel mean (R, G, B): {cm[0]:.1f}, {cm[1]:.1f}, {cm[2]:.1f}."
+        else:
+            self.mean_item.clear()
+        self.runner.status.setText(text)
