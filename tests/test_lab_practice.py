@@ -57,15 +57,20 @@ def run_and_cancel(qtbot, page, runner):
 
 
 def test_checklist_links_open_their_experiments(qtbot, lab):
-    assert lab.currentIndex() == 0 and lab.checklist.isVisible()
+    assert lab.currentWidget() is lab.dashboard and not lab.checklist.isVisible()
     for key, link in lab.checklist.links.items():
         click(qtbot, lab.tabBar(), pos=lab.tabBar().tabRect(0).center())
+        click(qtbot, lab.checklist_button)
+        assert lab.checklist.isVisible()
         click(qtbot, link)
-        assert lab.currentWidget() is lab.pages[key]
+        assert lab.currentWidget() is lab.pages[key] and not lab.checklist.isVisible()
     texts = [b.text() for b in lab.checklist.boxes]
     assert texts[:4] == ["1. Preprocess", "2. Architecture", "3. Initialization", "4. Learning rate"]
-    click(qtbot, lab.tabBar(), pos=lab.tabBar().tabRect(0).center())
+    click(qtbot, lab.checklist_button)
     click(qtbot, lab.checklist.boxes[0])
+    assert lab.checklist.boxes[0].isChecked()
+    lab.checklist.hide()
+    click(qtbot, lab.checklist_button)  # ticks are kept
     assert lab.checklist.boxes[0].isChecked()
 
 

@@ -1,5 +1,9 @@
-"""Lab 7, training practice: the training dashboard (free-form tab, with the babysitting checklist)
-and one tab per practice of the course, each an experiment a student runs in one click.
+"""Lab 7, training practice: the training dashboard (free-form tab) with the babysitting checklist
+beside it, and one tab per practice of the course, each an experiment a student runs in one click.
+
+The checklist opens from the "Babysitting checklist" button at the right end of the tab row, as a
+panel below it: the dashboard alone needs ~990 px of width while training (its status line grows),
+which leaves no room for a permanent column at 1280 x 800.
 
     PracticeLab(ctx)         QTabWidget: Dashboard | Preprocessing | Activations | Initialization |
                              Batch norm | Learning rate | Overfitting | Confusion | Layer monitor
@@ -10,8 +14,8 @@ load_session, export_history) go to the dashboard.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QHBoxLayout, QTabWidget, QWidget
+from PySide6.QtCore import QPoint, Qt, Slot
+from PySide6.QtWidgets import QTabWidget, QToolButton, QWidget
 
 from visualdl.labs.practice.checklist import Checklist
 from visualdl.labs.training import TrainingLab  # the dashboard: its module may move (one import to update)
@@ -37,14 +41,15 @@ class PracticeLab(QTabWidget):
 
         self.ctx = ctx
         self.dashboard = TrainingLab(ctx)
-        self.checklist = Checklist()
-        first = QWidget()
-        lay = QHBoxLayout(first)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(2)
-        lay.addWidget(self.dashboard, 1)
-        lay.addWidget(self.checklist)
-        self.addTab(first, "Dashboard")
+        self.addTab(self.dashboard, "Dashboard")
+        self.checklist = Checklist(self)
+        self.checklist.setWindowFlags(Qt.WindowType.Popup)
+        self.checklist_button = QToolButton()
+        self.checklist_button.setText("Babysitting checklist ▾")
+        self.checklist_button.setToolTip("The course's order: preprocess, architecture, initialization, "
+                                         "learning rate; then augmentation, batch norm, dropout")
+        self.checklist_button.clicked.connect(self.show_checklist)
+        self.setCornerWidget(self.checklist_button, Qt.Corner.TopRightCorner)
         self.pages: dict[str, QWidget] = {}
         for key, module, cls in EXPERIMENTS:
             page = getattr(importlib.import_module(module), cls)(ctx)
@@ -60,8 +65,18 @@ class PracticeLab(QTabWidget):
             return getattr(self.__dict__.get("dashboard") or super().__getattribute__("dashboard"), name)
         raise AttributeError(name)
 
+    @Slot()
+    def show_checklist(self) -> None:
+        """The checklist as a panel under the button (a click outside closes it; ticks are kept)."""
+        b = self.checklist_button
+        self.checklist.adjustSize()
+        corner = b.mapToGlobal(QPoint(b.width(), b.height()))
+        self.checklist.move(corner.x() - self.checklist.width(), corner.y())
+        self.checklist.show()
+
     @Slot(str)
     def show_experiment(self, key: str) -> None:
+        self.checklist.hide()
         self.setCurrentWidget(self.pages[key])
 
     @Slot(int)

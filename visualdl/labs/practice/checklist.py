@@ -26,7 +26,7 @@ class Checklist(QFrame):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setFixedWidth(210)
+        self.setFixedWidth(260)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         head = QLabel("<b>Babysitting the learning process</b>")
