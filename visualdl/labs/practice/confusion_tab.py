@@ -51,7 +51,8 @@ class ConfusionPage(ExperimentPage):
         self.source_combo = combo([("builtin", "Built-in images"), ("spiral", "Spiral (2D)")])
         self.n_spin = spin(100, 20000, 2000)
         self.epochs_spin = spin(1, 100, 3)
-        self.norm_check = QCheckBox("Row-normalised (fraction of each true class)")
+        self.norm_check = QCheckBox("Row-normalised")
+        self.norm_check.setToolTip("Each row divided by its count: where the examples of each true class went")
         self.runner = JobRunner(self, ctx, "Train and evaluate", self._on_yield, self._on_done)
         self.runner.run_button.clicked.connect(self.run)
         self.cell_text = wrap_label("Click a cell to see its examples.")
@@ -81,6 +82,8 @@ class ConfusionPage(ExperimentPage):
         grid = QGridLayout()
         grid.addWidget(self.matrix_plot, 0, 0)
         grid.addWidget(self.examples_plot, 0, 1)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
         plots = QWidget()
         plots.setLayout(grid)
         lay = QHBoxLayout(self)
@@ -112,6 +115,10 @@ class ConfusionPage(ExperimentPage):
         self.runner.status.setText(f"Validation accuracy {r['accuracy']:.1%} on {len(r['true'])} examples.")
         self.selected = None
         self.draw_matrix()
+        off = self.counts * (1 - np.eye(C, dtype=np.int64))
+        if off.max() > 0:  # start on the most frequent mistake
+            i, j = np.unravel_index(int(np.argmax(off)), off.shape)
+            self.select_cell(int(i), int(j))
 
     @Slot()
     def draw_matrix(self) -> None:
@@ -157,18 +164,24 @@ class ConfusionPage(ExperimentPage):
         p = self.examples_plot
         p.clear()
         shown = idx[:SHOWN]
-        if r["kind"] == "image":
+        image_mode = r["kind"] == "image"
+        for axis in ("left", "bottom"):
+            p.showAxis(axis, not image_mode)
+        p.showGrid(x=not image_mode, y=not image_mode, alpha=0.2)
+        if image_mode:
             p.invertY(True)
             cols = 6
             for k, n in enumerate(shown):
                 img = pg.ImageItem(np.asarray(r["X"][n]), axisOrder="row-major")
-                x0, y0 = (k % cols) * 34, (k // cols) * 44
+                x0, y0 = (k % cols) * 36, (k // cols) * 52
                 img.setRect(x0, y0, 32, 32)
                 p.addItem(img)
                 t = pg.TextItem(f"{r['probs'][n, j]:.2f}", color="#222", anchor=(0, 0))
                 t.setPos(x0, y0 + 32)
                 p.addItem(t)
+            p.setRange(xRange=(0, cols * 36), yRange=(0, 4 * 52), padding=0.02)
         else:
+            p.invertY(False)
             X, y = r["X"], r["true"]
             for c in range(len(names)):
                 m = y == c
