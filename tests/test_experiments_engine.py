@@ -84,6 +84,14 @@ def test_backward_gradients_are_checked_against_finite_differences():
     np.testing.assert_allclose(dh1, numerical_gradient(rest, h1, df=g), rtol=1e-6, atol=1e-9)
 
 
+def test_statistics_stop_when_cancelled():
+    import threading
+
+    stop = threading.Event()
+    stop.set()
+    assert deep_net_statistics(init="xavier", activation="tanh", cancel=stop, **COURSE) is None
+
+
 def test_histogram_counts_sum_to_the_data_size():
     x = np.random.default_rng(0).standard_normal((37, 11)).astype(np.float32)
     for bins in (1, 7, 40):

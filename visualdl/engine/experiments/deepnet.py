@@ -66,7 +66,7 @@ def _moments(a) -> tuple[float, float]:
 
 
 def deep_net_statistics(num_layers=10, width=500, batch=1000, init="xavier", activation="tanh",
-                        batchnorm=False, seed=0, bins=40, backward=True) -> dict:
+                        batchnorm=False, seed=0, bins=40, backward=True, cancel=None) -> dict | None:
     """Forward (and backward) statistics per layer; see the module docstring.
 
     Returns {"init", "activation", "batchnorm", "input_std", "layers": [...]}: per layer "mean", "std",
@@ -74,6 +74,7 @@ def deep_net_statistics(num_layers=10, width=500, batch=1000, init="xavier", act
     Linear output), "bn_hist" (of the BatchNorm output, or None), "identical_units" (all units of the
     layer computed the same values), and with backward: "grad_mean", "grad_std", "grad_hist",
     "identical_grads" (all units received the same gradient) and "weight_grad_std" (of dL/dW).
+    cancel: a threading.Event checked between layers; when it is set the function returns None.
     """
     batch = int(batch)
     if batch < 2:
@@ -81,9 +82,13 @@ def deep_net_statistics(num_layers=10, width=500, batch=1000, init="xavier", act
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((batch, int(width))).astype(np.float32)
     net = deep_net(num_layers, width, init, activation, batchnorm, seed=rng)
+    acts, out = [], x
     with np.errstate(over="ignore", invalid="ignore"):
-        out = net.forward(x, train=True)
-    acts = net.activations
+        for layer in net.layers:  # Sequential.forward, one layer at a time so a cancel is heard
+            if cancel is not None and cancel.is_set():
+                return None
+            out = layer.forward(out, train=True)
+            acts.append(out)
     per = 3 if batchnorm else 2
     layers = []
     for i in range(int(num_layers)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QGridLayout, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QGridLayout, QHBoxLayout, QSizePolicy, QWidget
 
 from visualdl.engine.experiments.analysis import cell_members, confusion_matrix, row_normalise, softmax
 from visualdl.engine.experiments.runs import predictions, train_side_by_side
@@ -52,6 +52,7 @@ class ConfusionPage(ExperimentPage):
         self.n_spin = spin(100, 20000, 2000)
         self.epochs_spin = spin(1, 100, 3)
         self.norm_check = QCheckBox("Row-normalised")
+        self.norm_check.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)  # clicks hit it
         self.norm_check.setToolTip("Each row divided by its count: where the examples of each true class went")
         self.runner = JobRunner(self, ctx, "Train and evaluate", self._on_yield, self._on_done)
         self.runner.run_button.clicked.connect(self.run)

@@ -20,7 +20,7 @@ NOTE = ("A deep net (Linear - activation per layer) fed ONE batch of unit-Gaussi
 
 def deep_stats_job(ctl, **kw):
     """Worker job: deep_net_statistics(**kw) (a plain function: its return value is the result)."""
-    return deep_net_statistics(**kw)
+    return deep_net_statistics(cancel=ctl.cancel_event, **kw)
 
 
 class InitPage(ExperimentPage):
@@ -29,9 +29,9 @@ class InitPage(ExperimentPage):
     def __init__(self, ctx, parent=None, batchnorm: bool = False):
         super().__init__(ctx, parent)
         self.stats: dict | None = None
-        self.layers_spin = spin(1, 50, 10)
-        self.width_spin = spin(2, 2000, 500)
-        self.batch_spin = spin(2, 5000, 1000)
+        self.layers_spin = spin(1, 30, 10)
+        self.width_spin = spin(2, 1000, 500)
+        self.batch_spin = spin(2, 2000, 1000)
         self.init_combo = combo([(k, v[2]) for k, v in INIT_SCHEMES.items()])
         self.init_combo.setCurrentIndex(list(INIT_SCHEMES).index("xavier"))
         self.act_combo = combo([("tanh", "tanh"), ("relu", "ReLU")])
