@@ -132,6 +132,8 @@ def test_dead_relu_demo_runs_and_cancels(qtbot, lab):
 
 def test_initialization_views(qtbot, lab):
     page = open_tab(qtbot, lab, "init")
+    wait_done(qtbot, page.runner)  # opening the tab shows the default: Xavier, tanh, 10 x 500
+    assert page.stats["init"] == "xavier" and len(curves(page.act_plot)) == 10
     choose(qtbot, page.init_combo, "N(0, 0.01²)")
     wait_done(qtbot, page.runner)
     assert len(curves(page.act_plot)) == 10 and len(curves(page.grad_plot)) == 10
@@ -149,6 +151,8 @@ def test_initialization_views(qtbot, lab):
 
 def test_batch_norm_histograms_and_runs(qtbot, lab):
     page = open_tab(qtbot, lab, "batchnorm")
+    wait_done(qtbot, page.runner)  # opening the tab draws the histograms (training is a click away)
+    assert len(curves(page.pre_plot)) == 6 and curves(page.loss_plot) == []
     type_into(qtbot, page.epochs_spin, "1")
     click(qtbot, page.runner.run_button)  # defaults: 6 layers of 100, lr 0.3, 2,000 images
     wait_done(qtbot, page.runner)
@@ -270,3 +274,18 @@ def test_every_plot_exports(qtbot, lab, tmp_path):
             if name.endswith("activations"):
                 assert len({r[0] for r in rows[1:]}) == 10  # one series per layer
     assert len(list(tmp_path.glob("*.png"))) >= 2 * len(lab.pages)
+
+
+@pytest.mark.cifar
+def test_preprocessing_on_cifar(qtbot, lab, cifar_path):
+    lab.ctx.set_cifar_path(str(cifar_path))
+    page = open_tab(qtbot, lab, "preprocess")
+    wait_done(qtbot, page.runner)
+    choose(qtbot, page.source_combo, "CIFAR-10")
+    type_into(qtbot, page.images_spin, "300")
+    click(qtbot, page.runner.run_button)
+    wait_done(qtbot, page.runner)
+    assert "300 examples, cifar10" in page.runner.status.text()
+    assert sum(len(c.getData()[0]) for c in curves(page.pca_plot)) == 300
+    means = [float(m) for m in page.runner.status.text().split("(R, G, B): ")[1].rstrip(".").split(", ")]
+    assert 100 < means[0] < 150 and means[2] < means[0]  # CIFAR-10 is reddish-grey on average

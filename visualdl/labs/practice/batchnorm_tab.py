@@ -14,13 +14,15 @@ from visualdl.labs.practice.common import (ExperimentPage, JobRunner, draw_ridge
 NAMES = ("without BN", "with BN")
 
 
-def bn_job(ctl, depth: int, width: int, lr: float, epochs: int, n_train: int):
+def bn_job(ctl, depth: int, width: int, lr: float, epochs: int, n_train: int, train: bool = True):
     """Worker job: histograms of a deep ReLU net with BN on unit-Gaussian data, then both nets trained
     side by side on the built-in images. Yields {"hists": ...} then {"losses": [[...], [...]], "accs": ...}."""
     from visualdl.data import load_dataset
 
     stats = deep_net_statistics(depth, width, 500, "kaiming", "relu", batchnorm=True, backward=False)
     yield {"hists": [(r["pre_hist"], r["bn_hist"]) for r in stats["layers"]]}
+    if not train:
+        return "histograms"
     data = load_dataset("builtin", n_train=n_train, n_val=500, n_test=10, cancel=ctl.cancel_event)
     losses, accs = [[], []], [[], []]
     for row in train_side_by_side(data, bn_configs(lr, depth, width), epochs, cancel=ctl.cancel_event):
@@ -79,6 +81,11 @@ class BatchNormPage(ExperimentPage):
         lay.addWidget(side_panel(form))
         lay.addWidget(plots, 1)
         self.last = None
+
+    def first_show(self) -> None:
+        if self.last is None and not self.runner.running():  # the histograms only: training is a click away
+            self.runner.start(bn_job, self.depth_spin.value(), self.width_spin.value(), self.lr_spin.value(),
+                              0, 10, train=False, title="Batch norm histograms")
 
     @Slot()
     def run(self) -> None:

@@ -78,6 +78,10 @@ class InitPage(ExperimentPage):
         lay.addWidget(side_panel(form))
         lay.addWidget(plots, 1)
 
+    def first_show(self) -> None:
+        if self.stats is None and not self.runner.running():
+            self.run()
+
     def params(self) -> dict:
         return {"num_layers": self.layers_spin.value(), "width": self.width_spin.value(),
                 "batch": self.batch_spin.value(), "init": self.init_combo.currentData(),

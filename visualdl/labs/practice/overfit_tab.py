@@ -68,6 +68,7 @@ class OverfitPage(ExperimentPage):
         f.addRow(self.runner.row())
         f.addRow(self.runner.status)
         guard_wheel_in(form)
+        ctx.cifar_path_changed.connect(self._on_cifar_path)
         self.acc_plots = [make_plot(f"Accuracy, {n}", "epoch", "accuracy", f"accuracy {n}", self.plots)
                           for n in NAMES]
         for p in self.acc_plots:
@@ -81,6 +82,11 @@ class OverfitPage(ExperimentPage):
         lay.addWidget(side_panel(form))
         lay.addWidget(plots, 1)
         self.accs = None
+
+    @Slot(str)
+    def _on_cifar_path(self, path: str) -> None:
+        if self.source_combo.findData("cifar10") < 0:
+            self.source_combo.insertItem(1, "CIFAR-10", "cifar10")
 
     @Slot()
     def run(self) -> None:

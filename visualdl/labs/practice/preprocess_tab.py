@@ -89,6 +89,7 @@ class PreprocessPage(ExperimentPage):
         f.addRow(self.runner.row())
         f.addRow(self.runner.status)
         guard_wheel_in(form)
+        ctx.cifar_path_changed.connect(self._on_cifar_path)
         self.points_spin.valueChanged.connect(self.draw_points)
 
         titles = [("original", "Original data"), ("centred", "Zero-centred"), ("normalised", "Normalised")]
@@ -138,6 +139,11 @@ class PreprocessPage(ExperimentPage):
                    symbolBrush=pg.mkBrush(31, 119, 180, 150), name="points")
             p.setRange(xRange=(-lim, lim), yRange=(-lim, lim))
         self.views = views
+
+    @Slot(str)
+    def _on_cifar_path(self, path: str) -> None:
+        if self.source_combo.findData("cifar10") < 0:
+            self.source_combo.insertItem(1, "CIFAR-10", "cifar10")
 
     @Slot()
     def run_images(self) -> None:
