@@ -35,15 +35,17 @@ def pixel_vectors(images) -> np.ndarray:
     return images.reshape(len(images), -1).astype(np.float64)
 
 
-def pca_2d(X, exact_limit: int = 400, power_iterations: int = 6, seed: int = 0) -> dict:
+def pca_2d(X, exact_limit: int = 400, power_iterations: int = 4, seed: int = 0) -> dict:
     """X: (N, D) -> the 2 principal directions of the centred data, by NumPy SVD.
 
     When min(N, D) <= exact_limit: the economy SVD of the centred (N, D) matrix, Xc = U S Vt (the
     rows of Vt are the principal directions). Larger data (1,000 CIFAR images are 1000 x 3072, an
     SVD of ~15 s on a busy 2-core machine): a randomized range finder: a 12-column Gaussian sketch
     Y = Xc Omega, `power_iterations` rounds of Y <- Xc (Xc^T Y) with QR re-orthonormalisation, then
-    the SVD of the small (12, D) matrix Q^T Xc (Halko, Martinsson & Tropp 2011); the top directions
-    agree with the exact SVD to ~1e-6 on image data, whose spectrum falls fast.
+    the SVD of the small (12, D) matrix B = Q^T Xc (Halko, Martinsson & Tropp 2011), taken through
+    the SVD of the 12 x 12 matrix B B^T = U S^2 U^T (then Vt = S^-1 U^T B; LAPACK on the wide B took
+    0.4 s); the top directions agree with the exact SVD to ~1e-6 on data whose spectrum falls fast,
+    as images' does.
 
     Returns {"projection": (N, 2) coordinates, "components": (2, D) unit rows, "explained": (2,) fraction
     of the total variance each explains, "mean": (D,)}. Needs N >= 2.
@@ -60,7 +62,11 @@ def pca_2d(X, exact_limit: int = 400, power_iterations: int = 6, seed: int = 0) 
         Q, _ = np.linalg.qr(Xc @ rng.standard_normal((Xc.shape[1], 12)))
         for _ in range(int(power_iterations)):
             Q, _ = np.linalg.qr(Xc @ (Xc.T @ Q))
-        _, S, Vt = np.linalg.svd(Q.T @ Xc, full_matrices=False)
+        B = Q.T @ Xc
+        U, S2, _ = np.linalg.svd(B @ B.T)
+        S = np.sqrt(np.maximum(S2, 0.0))
+        keep = S > S[0] * 1e-12 if S[0] > 0 else np.zeros(len(S), bool)
+        S, Vt = S[keep], (U[:, keep].T @ B) / S[keep, None]
     total = float(np.einsum("ij,ij->", Xc, Xc))
     k = min(2, len(S))
     comps = np.zeros((2, X.shape[1]))

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QFormLayout, QGridLayout, QHBoxLayout, QWidget
 
 from visualdl.engine.experiments.deepnet import deep_net_statistics
 from visualdl.engine.experiments.runs import bn_configs, train_side_by_side
+from visualdl.labs.common.palette import run_hex
 from visualdl.labs.common.widgets import guard_wheel_in, spin
 from visualdl.labs.practice.common import (ExperimentPage, JobRunner, draw_ridge, make_plot, pen, side_panel,
                                            wrap_label)
@@ -99,7 +100,7 @@ class BatchNormPage(ExperimentPage):
         if "hists" in value:
             labels = [str(i + 1) for i in range(len(value["hists"]))]
             draw_ridge(self.pre_plot, [h[0] for h in value["hists"]], labels)
-            draw_ridge(self.post_plot, [h[1] for h in value["hists"]], labels, colour_of=lambda k: "#2ca02c")
+            draw_ridge(self.post_plot, [h[1] for h in value["hists"]], labels, colour_of=lambda k: run_hex(2))
             return
         self.last = value
         self.loss_plot.clear()

@@ -1,11 +1,14 @@
-"""What every experiment page shares: plots with export menus, a Run/Cancel pair on the one worker,
-ridge (stacked histogram) drawing, data loading through the context."""
+"""What every experiment page shares: plots with export menus, Run/Cancel pairs on the one worker
+(ctx.runner, progress through ctx.track), the side panel, ridge (stacked histogram) drawing.
+
+Experiment jobs load the small data they need inside the job (visualdl.data.load_dataset on the
+worker thread), so one click is one job with one progress bar and one Cancel."""
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QWidget
 
 from visualdl.labs.common.palette import run_hex
 from visualdl.ui.export import install_export_menu
@@ -189,14 +192,3 @@ class ExperimentPage(QWidget):
         for r in self.all_runners():
             r.shutdown()
 
-
-def vbox(*widgets, margins=0) -> QWidget:
-    w = QWidget()
-    lay = QVBoxLayout(w)
-    lay.setContentsMargins(margins, margins, margins, margins)
-    for item in widgets:
-        if isinstance(item, int):
-            lay.addStretch(item)
-        else:
-            lay.addWidget(item)
-    return w

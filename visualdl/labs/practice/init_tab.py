@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QGridLayout, QHBoxLayout, QWidget
 
 from visualdl.engine.experiments.deepnet import INIT_SCHEMES, deep_net_statistics
+from visualdl.labs.common.palette import run_hex
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
-from visualdl.labs.practice.common import (ExperimentPage, JobRunner, draw_ridge, make_plot, pen, side_panel,
-                                           vbox, wrap_label)
+from visualdl.labs.practice.common import ExperimentPage, JobRunner, draw_ridge, make_plot, pen, side_panel, wrap_label
 
 NOTE = ("A deep net (Linear - activation per layer) fed ONE batch of unit-Gaussian inputs. "
         "N(0, 0.01²): activations shrink to zero layer after layer (and so do the gradients). "
@@ -106,7 +105,7 @@ class InitPage(ExperimentPage):
         labels = [str(i + 1) for i in range(n)]
         draw_ridge(self.act_plot, [r["hist"] for r in layers], labels)
         draw_ridge(self.grad_plot, [r.get("grad_hist") for r in layers], labels,
-                   colour_of=lambda k: "#d62728")
+                   colour_of=lambda k: run_hex(3))
         x = np.arange(1, n + 1)
         self.std_plot.clear()
         self.std_plot.addLegend(offset=(-5, 5))

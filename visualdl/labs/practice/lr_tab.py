@@ -7,6 +7,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from visualdl.engine.experiments.lr import LR_SWEEP_DEFAULT, lr_range_test, lr_sweep
+from visualdl.labs.common.palette import run_hex
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.practice.common import ExperimentPage, JobRunner, make_plot, pen, side_panel, wrap_label
 
@@ -149,7 +150,7 @@ class LearningRatePage(ExperimentPage):
             if value["suggested"]:
                 p.addItem(pg.InfiniteLine(np.log10(value["suggested"]), angle=90, pen=pen(2, 2),
                                           label=f"suggested {value['suggested']:.2g}",
-                                          labelOpts={"position": 0.9, "color": "#2ca02c"}))
+                                          labelOpts={"position": 0.9, "color": run_hex(2)}))
 
     @Slot(object)
     def _on_done(self, result) -> None:

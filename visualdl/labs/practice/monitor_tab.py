@@ -100,7 +100,7 @@ class MonitorPage(ExperimentPage):
         rows = list(self.history)[-self.rows_spin.value():]
         hists = [r["hists"][layer].get(key) if layer < len(r["hists"]) else None for r in rows]
         labels = [str(r["iteration"]) for r in rows]
-        colours = {"weight": "#1f77b4", "act": "#2ca02c", "grad": "#d62728"}
+        colours = {"weight": run_hex(0), "act": run_hex(2), "grad": run_hex(3)}
         draw_ridge(self.ridge_plot, hists, labels, colour_of=lambda k: colours[key], name="iteration")
         missing = sum(h is None for h in hists)
         self.info.setText(f"{len(self.history)} snapshots, last at iteration {rows[-1]['iteration']}."
@@ -108,7 +108,7 @@ class MonitorPage(ExperimentPage):
         p = self.ratio_plot
         p.clear()
         p.addItem(pg.LinearRegionItem(np.log10(BAND), orientation="horizontal", movable=False,
-                                      brush=pg.mkBrush(44, 160, 44, 40), pen=pg.mkPen(None)))
+                                      brush=pg.mkBrush(run_hex(2) + "28"), pen=pg.mkPen(None)))
         for k, (name, pts) in enumerate(sorted(self.ratios.items(), key=lambda kv: int(kv[0].split(".")[0]))):
             it, r = np.array(pts).T
             p.plot(it, r, pen=pg.mkPen(run_hex(k), width=2), name=f"layer {name}")

@@ -7,6 +7,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from visualdl.engine.experiments.runs import overfit_configs, subset, train_side_by_side
+from visualdl.labs.common.palette import run_hex
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.practice.common import ExperimentPage, JobRunner, make_plot, pen, side_panel, wrap_label
 
@@ -108,9 +109,9 @@ class OverfitPage(ExperimentPage):
             ep, tr, va = a[:, 0], a[:, 1], a[:, 2]
             c_tr = p.plot(ep, tr, pen=pen(k * 2, 2), symbol="o", symbolSize=4, name="train")
             c_va = p.plot(ep, va, pen=pen(k * 2 + 1, 2), symbol="s", symbolSize=4, name="validation")
-            p.addItem(pg.FillBetweenItem(c_tr, c_va, brush=pg.mkBrush(214, 39, 40, 50)))
+            p.addItem(pg.FillBetweenItem(c_tr, c_va, brush=pg.mkBrush(run_hex(3) + "32")))
             gap = tr[-1] - va[-1]
-            text = pg.TextItem(f"gap {gap:.0%}", color="#d62728", anchor=(1, 0.5))
+            text = pg.TextItem(f"gap {gap:.0%}", color=run_hex(3), anchor=(1, 0.5))
             text.setPos(ep[-1], (tr[-1] + va[-1]) / 2)
             p.addItem(text)
             lines.append(f"{NAMES[k]}: train {tr[-1]:.1%}, val {va[-1]:.1%}, gap {gap:.1%}")

@@ -7,7 +7,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFormLayout, QGridLayout, QHBoxLayout, QWidget
 
 from visualdl.engine.experiments.analysis import channel_mean_image, normalise, pca_2d, pixel_vectors, zero_centre
-from visualdl.labs.common.palette import CLASS_RGB
+from visualdl.labs.common.palette import CLASS_RGB, run_hex
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.practice.common import ExperimentPage, JobRunner, make_plot, side_panel, wrap_label
 
@@ -136,7 +136,7 @@ class PreprocessPage(ExperimentPage):
             p.addItem(pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#888")))
             p.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen("#888")))
             p.plot(V[:, 0], V[:, 1], pen=None, symbol="o", symbolSize=4, symbolPen=None,
-                   symbolBrush=pg.mkBrush(31, 119, 180, 150), name="points")
+                   symbolBrush=pg.mkBrush(run_hex(0) + "96"), name="points")
             p.setRange(xRange=(-lim, lim), yRange=(-lim, lim))
         self.views = views
 
