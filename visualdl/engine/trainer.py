@@ -277,14 +277,14 @@ class Trainer:
         upd_by_name = {n: _sum_sq(p - before[n]) for n, p in self.params.items()}
         w_by_name = {n: _sum_sq(b) for n, b in before.items()}
         upd_sq, w_sq = sum(upd_by_name.values()), sum(w_by_name.values())
-        # per parameter ||update|| / ||weight|| of this step, for snapshot()
-        self._last_ratios = {n: math.sqrt(upd_by_name[n] / w_by_name[n]) if w_by_name[n] > 0 else math.inf
-                             for n in upd_by_name}
         if not math.isfinite(upd_sq):
             for name, p in self.params.items():
                 p[...] = before[name]
             _restore_buffers(self.model, buffers_before)
             return self._stop(self._divergence_reason("update", float("nan"), lr), metrics)
+        # per parameter ||update|| / ||weight|| of this step, for snapshot()
+        self._last_ratios = {n: math.sqrt(upd_by_name[n] / w_by_name[n]) if w_by_name[n] > 0 else math.inf
+                             for n in upd_by_name}
         # ||update|| / ||weights|| over all parameters; around 1e-3 is the usual healthy value
         metrics["update_ratio"] = math.sqrt(upd_sq) / math.sqrt(w_sq) if w_sq > 0 else math.inf
 
@@ -373,6 +373,10 @@ class Trainer:
         grad_* of the loss gradient with respect to that output (None before the first step,
         with keep_layer_grads=False, and below the first layer with parameters, where
         backprop stops because the data's gradient is never needed).
+        "histograms": per layer {"act", "grad", "weight"}: (edges, counts) of that layer's output,
+        output gradient and weight "i.W" at the last step (None where absent; big arrays sampled,
+        see visualdl.engine.experiments.histograms); "update_ratios": per parameter name,
+        ||update|| / ||value before the update|| of the last step (inf for a zero parameter).
         """
         acts = self._last_acts or []
         layers = []
