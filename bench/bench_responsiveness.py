@@ -49,6 +49,7 @@ def main() -> int:
     window.resize(1280, 800)
     window.show()
     lab = window.current_lab()
+    lab = getattr(lab, "dashboard", lab)  # lab 7's first tab is the dashboard
 
     def spin(cond, timeout=60.0):
         t0 = time.monotonic()

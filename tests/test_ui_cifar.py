@@ -10,11 +10,17 @@ from visualdl.ui.worker import live_threads
 pytestmark = [pytest.mark.cifar, pytest.mark.slow]
 
 
+def dashboard_of(window):
+    """The training dashboard of lab 7 (its first tab; older layouts: the lab itself)."""
+    lab = window.current_lab()
+    return getattr(lab, "dashboard", lab)
+
+
 def test_open_cifar_archive_loads_with_progress_and_trains(qtbot, tmp_path, cifar_path):
     ctx, window = create_window(tmp_path / "settings.ini", "training")
     qtbot.addWidget(window)
     window.show()
-    lab = window.current_lab()
+    lab = dashboard_of(window)
     qtbot.waitUntil(lambda: lab.data is not None and lab.run_number >= 1, timeout=30000)
     with qtbot.waitSignal(ctx.cifar_path_changed, timeout=180000):
         window.use_cifar(str(cifar_path))  # what File > Open CIFAR-10 archive does after the dialog
@@ -39,7 +45,7 @@ def test_cancelling_a_cifar_load_keeps_the_current_data(qtbot, tmp_path, cifar_p
     ctx, window = create_window(tmp_path / "settings.ini", "training")
     qtbot.addWidget(window)
     window.show()
-    lab = window.current_lab()
+    lab = dashboard_of(window)
     qtbot.waitUntil(lambda: lab.data is not None and lab.run_number >= 1, timeout=30000)
     before = lab.data
     window.use_cifar(str(cifar_path))  # the archive is read once, on the worker, with Cancel

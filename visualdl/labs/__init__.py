@@ -40,7 +40,7 @@ LABS: list[LabSpec] = [
     LabSpec("backprop", 4, "Backpropagation", "visualdl.labs.backprop:BackpropLab"),
     LabSpec("neural_nets", 5, "Neural networks", "visualdl.labs.neural_nets:NeuralNetsLab"),
     LabSpec("cnn", 6, "Convolutional networks", "visualdl.labs.cnn:CnnLab"),
-    LabSpec("training", 7, "Training a network", "visualdl.labs.training:TrainingLab", has_sessions=True),
+    LabSpec("training", 7, "Training a network", "visualdl.labs.practice:PracticeLab", has_sessions=True),
 ]
 
 

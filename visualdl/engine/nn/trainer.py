@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from visualdl.engine.nn.augment import augment_batch
+from visualdl.engine.nn.histograms import layer_histograms
 from visualdl.engine.nn.models import build_model, check_memory, validate_config
 
 TRAIN_EVAL_SIZE = 1000  # examples used for the epoch-end train accuracy
@@ -116,6 +117,8 @@ class Snapshot:
     last: dict | None
     stopped_reason: str | None
     input_shape: tuple
+    histograms: list = field(default_factory=list)  # per layer {"act", "grad", "weight"}: (edges, counts)
+    update_ratios: dict = field(default_factory=dict)  # per parameter: |update| / |weight| of the last step
 
     def __getitem__(self, name: str):
         if name not in self.__dataclass_fields__:
@@ -180,6 +183,7 @@ class Trainer:
         self._last_step: dict | None = None
         self._last_dys: list | None = None
         self._last_acts: list | None = None
+        self._last_ratios: dict = {}
 
     @property
     def batch_size(self) -> int:
@@ -304,13 +308,17 @@ class Trainer:
         before = {name: p.copy() for name, p in self.params.items()}
         self.optimizer.step(self.params, total)
         self.regularizer.apply_constraints(self.params)  # max-norm: clip rows after each update
-        upd_sq = sum(_sum_sq(p - before[n]) for n, p in self.params.items())
-        w_sq = sum(_sum_sq(b) for b in before.values())
+        upd_by_name = {n: _sum_sq(p - before[n]) for n, p in self.params.items()}
+        w_by_name = {n: _sum_sq(b) for n, b in before.items()}
+        upd_sq, w_sq = sum(upd_by_name.values()), sum(w_by_name.values())
         if not math.isfinite(upd_sq):
             for name, p in self.params.items():
                 p[...] = before[name]
             _restore_buffers(self.model, buffers_before)
             return self._stop(self._divergence_reason("update", float("nan"), lr), metrics)
+        # per parameter ||update|| / ||weight|| of this step, for snapshot()
+        self._last_ratios = {n: math.sqrt(upd_by_name[n] / w_by_name[n]) if w_by_name[n] > 0 else math.inf
+                             for n in upd_by_name}
         # ||update|| / ||weights|| over all parameters; around 1e-3 is the usual healthy value
         metrics["update_ratio"] = math.sqrt(upd_sq) / math.sqrt(w_sq) if w_sq > 0 else math.inf
 
@@ -399,6 +407,10 @@ class Trainer:
         grad_* of the loss gradient with respect to that output (None before the first step,
         with keep_layer_grads=False, and below the first layer with parameters, where
         backprop stops because the data's gradient is never needed).
+        "histograms": per layer {"act", "grad", "weight"}: (edges, counts) of that layer's output,
+        output gradient and weight "i.W" at the last step (None where absent; big arrays sampled,
+        see visualdl.engine.nn.histograms); "update_ratios": per parameter name,
+        ||update|| / ||value before the update|| of the last step (inf for a zero parameter).
         """
         acts = self._last_acts or []
         layers = []
@@ -425,6 +437,8 @@ class Trainer:
             params={name: p.copy() for name, p in self.params.items()},
             last=copy.deepcopy(self._last_step),
             stopped_reason=self.stopped_reason,
+            histograms=layer_histograms(acts if self._last_step is not None else [], self._last_dys, self.params),
+            update_ratios=dict(self._last_ratios),
         )
 
     def state_dict(self) -> dict:
