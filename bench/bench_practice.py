@@ -35,7 +35,7 @@ def main():
     from visualdl.engine.experiments.analysis import pca_2d, pixel_vectors
     from visualdl.engine.experiments.deepnet import deep_net_statistics
     from visualdl.engine.nn.histograms import layer_histograms
-    from visualdl.engine.trainer import Trainer
+    from visualdl.engine.nn.trainer import Trainer
 
     for init, act in [("small", "tanh"), ("large", "tanh"), ("xavier", "tanh"), ("kaiming", "relu")]:
         t = median_time(lambda: deep_net_statistics(init=init, activation=act), args.repeat)

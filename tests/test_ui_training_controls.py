@@ -1,4 +1,4 @@
-"""Labs 5 and 7 driven through their real widgets: every button, checkbox and combo, and each bug a
+"""Lab 7's training dashboard driven through its real widgets: every button, checkbox and combo, and each bug a
 new user hit (issue: "Fix what a new user hit"), checked on what the screen shows."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from user import choose, click, press, type_into, wheel
 from visualdl.ui.app import create_window
 from visualdl.ui.worker import live_threads
 
-LAB_KEYS = ["neural_nets", "training"]
+LAB_KEYS = ["training"]  # lab 5 is the playground now (tests/test_lab_neural_nets.py)
 
 
 def open_window(qtbot, tmp_path, key):
@@ -20,6 +20,11 @@ def open_window(qtbot, tmp_path, key):
     window.show()
     qtbot.waitExposed(window)
     return window
+
+
+def dashboard(window):
+    """Lab 7's first tab: the training dashboard these tests drive."""
+    return window.current_lab().dashboard
 
 
 def built(qtbot, lab, after: int = 0):
@@ -47,7 +52,7 @@ def win(request, qtbot, tmp_path):
 
 @pytest.fixture
 def lab(qtbot, win):
-    return on_spiral(qtbot, win.current_lab())
+    return on_spiral(qtbot, dashboard(win))
 
 
 def steps(qtbot, lab, n):
@@ -159,14 +164,14 @@ def test_a_long_error_banner_wraps_instead_of_widening_the_window(qtbot, win, la
 
 # ---------------------------------------------------------------- bug 10: x axis remembered
 def test_a_remembered_epoch_axis_is_labelled_epoch_after_a_relaunch(qtbot, tmp_path):
-    window = open_window(qtbot, tmp_path, "neural_nets")
-    lab = window.current_lab()
+    window = open_window(qtbot, tmp_path, "training")
+    lab = dashboard(window)
     built(qtbot, lab)
     choose(qtbot, lab.x_axis, "x: epochs")
     assert lab.loss_plot.getPlotItem().getAxis("bottom").labelText == "epoch"
     window.close()
-    window2 = open_window(qtbot, tmp_path, "neural_nets")
-    lab2 = window2.current_lab()
+    window2 = open_window(qtbot, tmp_path, "training")
+    lab2 = dashboard(window2)
     assert lab2.x_axis.currentData() == "epoch"
     for plot in (lab2.loss_plot, lab2.acc_plot):
         assert plot.getPlotItem().getAxis("bottom").labelText == "epoch"
@@ -211,16 +216,17 @@ def test_an_error_banner_goes_away_when_training_resumes(qtbot, win, lab):
 
 def test_the_status_bar_shows_only_the_visible_labs_messages(qtbot, tmp_path):
     window = open_window(qtbot, tmp_path, "training")
-    lab = window.current_lab()
+    page = window.current_lab()
+    lab = page.dashboard
     # lab 2 while lab 7 is still loading and building
     click(qtbot, window.lab_list.viewport(), pos=window.lab_list.visualItemRect(window.lab_list.item(1)).center())
-    assert window.current_lab() is not lab
+    assert window.current_lab() is not page
     built(qtbot, lab)
     qtbot.wait(100)
     assert "Ready" not in window.statusBar().currentMessage()
     click(qtbot, window.lab_list.viewport(),
           pos=window.lab_list.visualItemRect(window.lab_list.item(window.lab_list.count() - 1)).center())
-    assert window.current_lab() is lab
+    assert window.current_lab() is page
     assert window.statusBar().currentMessage().startswith("Ready")  # its own message, once it is on screen
     window.close()
     assert live_threads() == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from visualdl.engine import layers as L
+from visualdl.engine.nn import layers as L
 
 ACTIVATION_NAMES = {"sigmoid": "Sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU",
                     "elu": "ELU"}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from visualdl.engine import layers as L
+from visualdl.engine.nn import layers as L
 from visualdl.engine.nn.histograms import histogram
 
 # the course's five schemes: key -> (engine init method, std for "gaussian", label)

@@ -1,6 +1,6 @@
 """Course parts 5 and 7: the training dashboard.
 
-    lab.py       TrainingLab / NeuralNetLab: the widget; routes form changes to the job, updates to the plots
+    lab.py       TrainingLab: the widget; routes form changes to the job, updates to the plots
     form.py      TrainingForm: the left panel (run buttons + settings bound by name in a WidgetBinding)
     config.py    the form's flat state <-> trainer config and data request (no Qt)
     plots.py     TrainingPlots: plot options, error banner, loss/accuracy curves, status strip
@@ -11,6 +11,6 @@
 from __future__ import annotations
 
 from visualdl.labs.training.config import run_label
-from visualdl.labs.training.lab import NeuralNetLab, TrainingLab
+from visualdl.labs.training.lab import TrainingLab
 
-__all__ = ["NeuralNetLab", "TrainingLab", "run_label"]
+__all__ = ["TrainingLab", "run_label"]

@@ -6,8 +6,8 @@ functions are the only place that knows how that dict maps onto ``visualdl.engin
 from __future__ import annotations
 
 from visualdl.data import DATASETS
-from visualdl.engine.models import default_config, validate_config
-from visualdl.engine.optim import OPTIMIZERS
+from visualdl.engine.nn.models import default_config, validate_config
+from visualdl.engine.nn.optim import OPTIMIZERS
 
 HYPER_KEYS = ("mu", "decay", "beta1", "beta2")
 # changed while training runs, no reset

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
                                QScrollArea, QVBoxLayout, QWidget)
 
 from visualdl.data import DATASETS
-from visualdl.engine.models import ACTIVATIONS, INITS, LOSSES, OPTIMIZER_NAMES, PREPROCESS_KINDS, PRESETS, REG_KINDS
-from visualdl.engine.optim import OPTIMIZERS
+from visualdl.engine.nn.models import ACTIVATIONS, INITS, LOSSES, OPTIMIZER_NAMES, PREPROCESS_KINDS, PRESETS, REG_KINDS
+from visualdl.engine.nn.optim import OPTIMIZERS
 from visualdl.labs.common.binding import WidgetBinding
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.training.config import HYPER_KEYS

@@ -12,7 +12,7 @@ from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from visualdl.data import DATASETS
-from visualdl.engine.models import PRESETS, default_config, validate_config
+from visualdl.engine.nn.models import PRESETS, default_config, validate_config
 from visualdl.labs.training import config as form_config
 from visualdl.labs.training.config import LIVE, STRUCTURE, run_label
 from visualdl.labs.training.form import TrainingForm
@@ -442,19 +442,3 @@ class TrainingLab(JobRouting, SessionsMixin, QWidget):
             slot.wait()
         if self.job is not None:
             self.job.wait()
-
-
-class NeuralNetLab(TrainingLab):
-    """Course part 5: the same dashboard, opening on a 2D spiral where a small net can be watched learning."""
-
-    DEFAULT_DATASET = "spiral"
-    DEFAULT_DATA_PARAMS = {"n_points": 300, "n_classes": 3, "noise": 0.2}
-    SETTINGS_KEY = "neural_nets/choices"
-
-    def default_config(self) -> dict:
-        cfg = default_config("two_layer")
-        cfg["model"]["hidden"] = [50]
-        cfg["optim"] = {"name": "adam", "lr": 1e-2, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
-        cfg["batch_size"] = 64
-        cfg["reg"]["strength"] = 1e-3
-        return validate_config(cfg)
