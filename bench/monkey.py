@@ -253,8 +253,12 @@ def main() -> int:
     print(f"seed {report['seed']}: {report['events']} events over labs {report['labs']}")
     print("  by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(report["counts"].items())))
     print(f"  tracebacks: {len(report['found'])}; worker threads left after close: {report['threads_left']}")
-    for text in report["found"][:20]:
-        print(text)
+    kinds: dict[str, list[str]] = {}
+    for text in report["found"]:
+        last = text.rstrip().splitlines()[-1]
+        kinds.setdefault(last, []).append(text)
+    for last, texts in sorted(kinds.items(), key=lambda kv: -len(kv[1])):
+        print(f"\n[{len(texts)}x] {last}\n{texts[0]}")
     return 1 if report["found"] or report["threads_left"] else 0
 
 

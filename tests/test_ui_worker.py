@@ -196,3 +196,22 @@ def test_a_cancelled_job_finishes_with_none_even_if_it_completed(qtbot, runner):
     with qtbot.waitSignal(job.ended, timeout=5000):
         pass
     assert rec.results == [None]
+
+
+def _raises(ctl, exc):
+    raise exc
+
+
+@pytest.mark.parametrize("exc, printed", [
+    (RuntimeError("a bug"), True),
+    (__import__("visualdl.data.errors", fromlist=["DataError"]).DataError("x.tar.gz: not CIFAR-10"), False),
+    (__import__("visualdl.data.errors", fromlist=["Cancelled"]).Cancelled("loading cancelled"), False),
+    (FileNotFoundError("no such file: a.json"), False),
+])
+def test_expected_failures_print_no_traceback_bugs_do(qtbot, runner, capfd, exc, printed):
+    job = runner.submit(_raises, exc)
+    with qtbot.waitSignal(job.failed, timeout=5000) as blocker:
+        pass
+    failure = blocker.args[0]
+    assert failure.exception is exc and failure.kind == type(exc).__name__
+    assert ("Traceback (most recent call last)" in capfd.readouterr().err) is printed

@@ -81,12 +81,14 @@ WORKER_NICENESS = 10
 
 
 def _quiet_errors() -> tuple:
-    """Failures that are expected (a cancelled load): reported without a traceback in the terminal."""
+    """Failures that are expected answers, not bugs (a cancelled load, a file that is not CIFAR-10 or
+    not a session, a file that cannot be read): the user sees the message; no traceback in the terminal."""
     try:
-        from visualdl.data.errors import Cancelled
+        from visualdl.data.errors import Cancelled, DataError
+        from visualdl.engine.nn.serialize import CheckpointError
     except ImportError:  # pragma: no cover
         return ()
-    return (Cancelled,)
+    return (Cancelled, DataError, CheckpointError, OSError)
 
 
 _QUIET = _quiet_errors()
