@@ -490,10 +490,15 @@ class MainWindow(QMainWindow):
 
 
 def _open_cifar_job(ctl, path: str):
-    """Worker-thread job: load CIFAR-10 once (kept in the loader's memory); returns the path that loaded."""
+    """Worker-thread job: load CIFAR-10 once (kept in the loader's memory); returns the path that loaded,
+    or None when the student cancelled (nothing to say, nothing remembered)."""
+    from visualdl.data import Cancelled
     from visualdl.data.cifar10 import load_cifar10_cached
 
-    load_cifar10_cached(path, progress=ctl.report_progress, cancel=ctl.cancel_event)
+    try:
+        load_cifar10_cached(path, progress=ctl.report_progress, cancel=ctl.cancel_event)
+    except Cancelled:
+        return None
     return path
 
 
