@@ -56,10 +56,13 @@ class RacePage(QWidget):
         self.loss_plot.setTitle("Loss vs iteration", size="9pt")
         self.loss_plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
         self.eff_plot = pg.PlotWidget(background="w")
-        self.eff_plot.setTitle("Step ÷ gradient, per axis (x thick, y thin)", size="9pt")
+        self.eff_plot.setTitle("Step ÷ gradient (x thick, y thin)", size="9pt")
         self.eff_plot.setLabel("left", "|Δw_i / g_i|")
         self.eff_plot.setLabel("bottom", "iteration")
         self.eff_plot.setLogMode(False, True)
+        for plot in (self.loss_plot, self.eff_plot):  # plain numbers, never "iteration (x0.001)"
+            for side in ("left", "bottom"):
+                plot.getPlotItem().getAxis(side).enableAutoSIPrefix(False)
         self.loss_curves, self.eff_curves = {}, {}
         for name in NAMES:
             colour = RACER_COLOURS[name]
