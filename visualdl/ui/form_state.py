@@ -31,6 +31,8 @@ def _is_value_widget(w: QWidget) -> bool:
             return False
     if isinstance(w, QAbstractButton) and not w.isCheckable():
         return False
+    if isinstance(w, QComboBox) and w.count() == 0:
+        return False  # filled later by the lab (e.g. after a run): nothing to choose yet
     return True
 
 

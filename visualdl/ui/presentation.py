@@ -22,7 +22,8 @@ CONTROLS = "lab-controls"
 _ORIGINAL = "_visualdl_presentation_original"
 
 
-def _plot_items(root: QWidget) -> list[pg.PlotItem]:
+def plot_items(root: QWidget) -> list[pg.PlotItem]:
+    """Every pyqtgraph plot below root (in every view's scene)."""
     items = []
     for view in root.findChildren(pg.GraphicsView):
         scene = view.scene()
@@ -95,12 +96,18 @@ def _style_plot(plot: pg.PlotItem, on: bool) -> None:
 
 def apply_presentation(root: QWidget, on: bool) -> int:
     """Scale every plot below root for a projector (on) or back (off); returns how many plots."""
-    plots = _plot_items(root)
+    plots = plot_items(root)
     for plot in plots:
         _style_plot(plot, on)
     for panel in root.findChildren(QWidget, CONTROLS):
         panel.setVisible(not on)
     return len(plots)
+
+
+def controls_panel(widget: QWidget) -> QWidget:
+    """Mark a lab's side panel of controls (collapsed while presenting); returns the widget, for one-line use."""
+    widget.setObjectName(CONTROLS)
+    return widget
 
 
 def tick_point_size(plot: pg.PlotItem, axis: str = "bottom") -> float:
