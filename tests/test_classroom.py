@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from user import press, trigger
 from visualdl.labs import registered_labs
 from visualdl.ui.app import create_window
-from visualdl.ui.presentation import CONTROLS, plot_items, tick_point_size
+from visualdl.ui.presentation import CONTROLS, label_point_size, plot_items, tick_point_size
 from visualdl.ui.worker import live_threads
 
 LABS_WITHOUT_PLOTS = {"backprop"}  # its graphs are drawn as scenes, not plots: only its controls collapse
@@ -49,6 +49,7 @@ def test_presentation_mode_on_every_lab_grows_plot_fonts_and_collapses_controls(
         assert window.windowTitle().endswith(spec.title), window.last_error
         qtbot.wait(200)
         before = _ticks(lab)
+        titles = [(p.titleLabel, label_point_size(p.titleLabel)) for p in plot_items(lab) if p.titleLabel.text]
         panels = _panels(lab)
         assert panels, f"{spec.key}: no side panel marked as the lab's controls"
         assert any(p.isVisible() for p in panels), f"{spec.key}: the controls of the open page are not shown"
@@ -58,12 +59,14 @@ def test_presentation_mode_on_every_lab_grows_plot_fonts_and_collapses_controls(
         assert action.isChecked()
         for plot, axis, size in before:
             assert tick_point_size(plot, axis) >= 1.5 * size, f"{spec.key}: {plot.titleLabel.text!r} {axis} ticks"
+        assert all(label_point_size(t) >= 1.5 * size for t, size in titles), spec.key
         assert all(p.isHidden() for p in panels), f"{spec.key}: controls still shown while presenting"
 
         press(qtbot, window.lab_list, Qt.Key.Key_F5)
         assert not action.isChecked()
         for plot, axis, size in before:
             assert tick_point_size(plot, axis) == size, f"{spec.key}: {plot.titleLabel.text!r} {axis} ticks"
+        assert all(label_point_size(t) == size for t, size in titles), spec.key
         assert not any(p.isHidden() for p in panels)
         assert any(p.isVisible() for p in panels)
     window.close()
