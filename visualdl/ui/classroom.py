@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
@@ -43,11 +43,10 @@ class Classroom(QObject):
         self._refresh = QTimer(self)
         self._refresh.setInterval(PRESENTATION_REFRESH_MS)
         self._refresh.timeout.connect(self._on_refresh_timeout)
-        window.installEventFilter(self)
 
     # ------------------------------------------------------------------ menus
     def _action(self, menu: QMenu, text: str, slot, shortcut: str = "", tip: str = "",
-                checkable: bool = False) -> QAction:
+                checkable: bool = False, on_trigger: bool = False) -> QAction:
         action = QAction(text, self.window)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
@@ -55,7 +54,7 @@ class Classroom(QObject):
         if tip:
             action.setStatusTip(tip)
         action.setCheckable(checkable)
-        (action.toggled if checkable else action.triggered).connect(slot)
+        (action.toggled if checkable and not on_trigger else action.triggered).connect(slot)
         menu.addAction(action)
         return action
 
@@ -69,8 +68,10 @@ class Classroom(QObject):
         self.presentation_action = self._action(
             menu, "Presentation mode", self._on_presentation_toggled, "F5",
             "Large fonts, thick lines and no side controls: for a projector", checkable=True)
-        self.full_screen_action = self._action(menu, "Full screen", self._on_full_screen_toggled, "F11",
-                                               checkable=True)
+        self.full_screen_action = self._action(menu, "Full screen", self._on_full_screen_triggered, "F11",
+                                               checkable=True, on_trigger=True)
+        self.view_menu = menu
+        menu.aboutToShow.connect(self._on_view_menu_show)
         if bool(self.window.ctx.settings.get(PRESENTATION_KEY, False)):
             self.presentation_action.setChecked(True)  # labs built later are scaled in lab_built
 
@@ -104,22 +105,18 @@ class Classroom(QObject):
         if lab is not None and self.window.isVisible():
             apply_presentation(lab, True)
 
-    @Slot(bool)
-    def _on_full_screen_toggled(self, on: bool) -> None:
-        if on and not self.window.isFullScreen():
-            self.window.showFullScreen()
-        elif not on and self.window.isFullScreen():
+    @Slot()
+    def _on_full_screen_triggered(self) -> None:
+        # by the window's real state: the window manager may have left full screen without F11
+        if self.window.isFullScreen():
             self.window.showNormal()
+        else:
+            self.window.showFullScreen()
+        self.full_screen_action.setChecked(self.window.isFullScreen())
 
-    def eventFilter(self, obj, event):  # noqa: N802 - Qt name
-        # leaving full screen another way (the window manager) unticks the menu item
-        if obj is self.window and event.type() == QEvent.Type.WindowStateChange and self.full_screen_action:
-            full = self.window.isFullScreen()
-            if self.full_screen_action.isChecked() != full:
-                self.full_screen_action.blockSignals(True)
-                self.full_screen_action.setChecked(full)
-                self.full_screen_action.blockSignals(False)
-        return False
+    @Slot()
+    def _on_view_menu_show(self) -> None:
+        self.full_screen_action.setChecked(self.window.isFullScreen())
 
     # ------------------------------------------------------------------ setups
     def _current_key(self) -> str | None:
