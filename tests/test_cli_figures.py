@@ -71,3 +71,13 @@ def test_an_unknown_preset_lists_the_lab_presets(qapp, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0
     assert "has no preset 'nope'; valid presets: ravine, saddle, local_min" in err
+
+
+def test_views_of_tabs_never_opened_are_drawn_loaded_and_at_their_size(qapp, tmp_path):
+    """The kNN images tab loads its images only when first shown; its figure is not a blank strip."""
+    written = render(["knn"], tmp_path, "png", (1280, 800), wait=0.5, log=lambda *_: None)
+    image = QImage(str(tmp_path / "knn-nearest_images.png"))
+    assert image.height() > 250, (image.width(), image.height())
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 4) for y in range(0, image.height(), 4)}
+    assert len(colours) > 50, len(colours)
+    assert len(written) == len({p.name for p in written})
