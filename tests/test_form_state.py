@@ -58,3 +58,24 @@ def test_a_bad_value_changes_nothing(qtbot):
     key_act = next(k for k, v in before.items() if v == "relu")
     with pytest.raises(FormStateError, match="'sigmoid' is not one of"):
         apply_form_state(root, {key_act: "sigmoid"})
+
+
+def test_a_choice_that_sets_defaults_does_not_overwrite_values_of_the_setup(qtbot):
+    def form():
+        root = QWidget()
+        layout = QVBoxLayout(root)
+        lr = spin(0.0, 1.0, 0.01, decimals=4)  # created first: applied before the choice
+        optimizer = combo([("sgd", "SGD"), ("adam", "Adam")])
+        optimizer.currentIndexChanged.connect(lambda _i: lr.setValue(0.001 if optimizer.currentData() == "adam"
+                                                                     else 0.01))
+        layout.addWidget(lr)
+        layout.addWidget(optimizer)
+        qtbot.addWidget(root)
+        return root, lr, optimizer
+
+    a, lr_a, opt_a = form()
+    opt_a.setCurrentIndex(1)
+    lr_a.setValue(0.05)
+    b, lr_b, opt_b = form()
+    apply_form_state(b, form_state(a))
+    assert opt_b.currentData() == "adam" and lr_b.value() == 0.05

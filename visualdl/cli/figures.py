@@ -3,9 +3,11 @@
     python -m visualdl figures --lab knn --out figs/
     python -m visualdl figures --lab all --out figs/ --format svg --size 1600x1000
     python -m visualdl figures --lab training --steps 200 --seed 3 --out figs/
+    python -m visualdl figures --lab optimization --preset ravine --steps 100 --out figs/
 
 One file per plot, named ``<lab>-<plot>.<format>``. The app's own window is built offscreen at
---size; the lab is opened, given time to load its data on the worker (--wait seconds), optionally
+--size; the lab is opened, each of its tabs once (pages load their data when first shown), its data
+loads are waited for, then it settles --wait seconds; optionally
 stepped --steps times through the Run menu's Step (so training figures are reproducible with
 --seed), then every entry of the lab's export_targets() is written. A lab may offer named starting
 points through ``figure_presets() -> list[str]`` and ``apply_figure_preset(name)``.
@@ -53,6 +55,43 @@ def _settle(app, seconds: float) -> None:
         time.sleep(0.01)
 
 
+def _visit_tabs(app, lab) -> None:
+    """Open every tab of the lab once, as a student would: pages load their data when first shown."""
+    from PySide6.QtWidgets import QTabWidget
+
+    for tabs in lab.findChildren(QTabWidget):
+        current = tabs.currentIndex()
+        for i in range(tabs.count()):
+            tabs.setCurrentIndex(i)
+            _settle(app, 0.05)
+        tabs.setCurrentIndex(current)
+
+
+def _wait_for_loads(app, window, limit: float = 120.0) -> None:
+    """Until the data the labs asked for has loaded: the status bar's progress bar is gone (at most limit s)."""
+    end = time.monotonic() + limit
+    while window.progress.isVisible() and time.monotonic() < end:
+        _settle(app, 0.05)
+
+
+def _reveal(app, target) -> None:
+    """Make the tab holding target the current one, so it is laid out at its real size before it is drawn."""
+    from PySide6.QtWidgets import QStackedWidget, QTabWidget, QWidget
+
+    widget = target if isinstance(target, QWidget) else None
+    changed = False
+    while widget is not None:
+        parent = widget.parentWidget()
+        if isinstance(parent, QStackedWidget) and isinstance(parent.parentWidget(), QTabWidget):
+            tabs = parent.parentWidget()
+            if tabs.currentWidget() is not widget:
+                tabs.setCurrentWidget(widget)
+                changed = True
+        widget = parent
+    if changed:
+        _settle(app, 0.2)
+
+
 def render(lab_keys: list[str], out: Path, fmt: str, size: tuple[int, int], preset: str | None = None,
            steps: int = 0, seed: int | None = None, wait: float = 3.0, log=print) -> list[Path]:
     """Render the plots of each lab into out; returns the files written (the QApplication is made here)."""
@@ -86,12 +125,15 @@ def render(lab_keys: list[str], out: Path, fmt: str, size: tuple[int, int], pres
     try:
         for key in lab_keys:
             lab = window.show_lab(key)
+            offered = list(getattr(lab, "figure_presets", lambda: [])())
+            if preset is not None and preset not in offered:
+                raise CliError(f"lab {key!r} has no preset {preset!r}; valid presets: "
+                               f"{', '.join(offered) if offered else '(none)'}")
+            _settle(app, min(wait, 1.0))
+            _visit_tabs(app, lab)
+            _wait_for_loads(app, window)
             _settle(app, wait)
             if preset is not None:
-                offered = list(getattr(lab, "figure_presets", lambda: [])())
-                if preset not in offered:
-                    raise CliError(f"lab {key!r} has no preset {preset!r}; valid presets: "
-                                   f"{', '.join(offered) if offered else '(none)'}")
                 lab.apply_figure_preset(preset)
                 _settle(app, wait)
             if steps:
@@ -102,6 +144,7 @@ def render(lab_keys: list[str], out: Path, fmt: str, size: tuple[int, int], pres
                     _settle(app, 0.02)
                 _settle(app, wait)
             for name, target in lab.export_targets().items():
+                _reveal(app, target)
                 path = out / f"{key}-{exporting.slug(name)}.{fmt}"
                 if fmt == "png":
                     exporting.export_png(target, path)

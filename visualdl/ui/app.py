@@ -36,6 +36,12 @@ def create_window(settings_path=None, lab: str | None = None):
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    from visualdl.ui import platform_check
+
+    missing = platform_check.missing_display_library()  # before Qt aborts with its own paragraph
+    if missing:
+        print(missing, file=sys.stderr)
+        return 1
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 

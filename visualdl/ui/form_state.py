@@ -31,6 +31,8 @@ def _is_value_widget(w: QWidget) -> bool:
             return False
     if isinstance(w, QAbstractButton) and not w.isCheckable():
         return False
+    if isinstance(w, QComboBox) and w.count() == 0:
+        return False  # filled later by the lab (e.g. after a run): nothing to choose yet
     return True
 
 
@@ -113,4 +115,12 @@ def apply_form_state(root: QWidget, state: dict) -> int:
     appliers = [_check(key, widgets[key], value) for key, value in state.items()]
     for apply in appliers:
         apply()
+    # A choice may set other controls to its own defaults (an optimizer its learning rate), overwriting
+    # values applied before it: set those once more.
+    for key, value in state.items():
+        if _read(widgets[key]) != value:
+            try:
+                _check(key, widgets[key], value)()
+            except FormStateError:
+                pass  # the choice narrowed this control's range; the value the choice gave stays
     return len(appliers)

@@ -14,6 +14,8 @@ SHORTCUTS = [
     ("Ctrl+O", "Open a CIFAR-10 archive"),
     ("Ctrl+S / Ctrl+L", "Save / load a session"),
     ("Ctrl+E", "Export all plots of this lab into a folder"),
+    ("F5", "Presentation mode: large fonts and lines, side controls hidden"),
+    ("F11", "Full screen"),
     ("Ctrl+Q", "Quit"),
 ]
 

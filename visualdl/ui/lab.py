@@ -9,6 +9,15 @@ A lab is a QWidget built as ``Cls(ctx)``. The window asks, with ``isinstance``:
     Sessions      save_session(path), load_session(path), export_history(path)   (File > sessions)
 
 A lab may implement any of them; the window says so in the status bar when the visible lab does not.
+
+Optional, looked up by name (File > Save setup / Open setup, ``visualdl.ui.classroom``):
+
+    setup_state() -> dict       the lab's choices as plain JSON values (default: every control of its
+                                form, ``visualdl.ui.form_state.form_state(lab)``)
+    apply_setup(state)          apply them whole or raise ValueError (e.g. FormStateError) having changed
+                                nothing (default: ``apply_form_state(lab, state)``)
+    figure_presets() -> list    named starting points for ``visualdl figures --preset NAME``
+    apply_figure_preset(name)
 """
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QListWidget, Q
                                QMenu, QMessageBox, QProgressBar, QPushButton, QSplitter, QStackedWidget, QWidget)
 
 from visualdl.ui import export as exporting
+from visualdl.ui.classroom import Classroom
 from visualdl.ui.context import AppContext
 from visualdl.ui.help import about_html, help_box, shortcuts_html
 from visualdl.ui.lab import RunControls, Sessions, Stops, export_targets_of
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         splitter.setSizes([200, 1080])
         self.setCentralWidget(splitter)
         self._build_status_bar()
+        self.classroom = Classroom(self)  # presentation mode, full screen, setups
         self._build_menus()
 
         self.lab_list.currentRowChanged.connect(self._on_lab_row_change)
@@ -108,6 +110,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "Save session…", self.save_session_dialog, ["Ctrl+S"])
         self._action(file_menu, "Load session…", self.load_session_dialog, ["Ctrl+L"])
+        self.classroom.add_file_actions(file_menu)
         file_menu.addSeparator()
         self.export_menu = file_menu.addMenu("Export plot")
         self.export_menu.aboutToShow.connect(self._on_export_menu_show)
@@ -127,6 +130,7 @@ class MainWindow(QMainWindow):
         toggle = self._action(view_menu, "Show lab list", self._on_toggle_list, ["Ctrl+B"])
         toggle.setCheckable(True)
         toggle.setChecked(True)
+        self.classroom.add_view_actions(view_menu)
         view_menu.addSeparator()
         for i, spec in enumerate(self.specs):
             action = self._action(view_menu, f"{spec.number}. {spec.title}", self._on_jump_triggered,
@@ -175,6 +179,7 @@ class MainWindow(QMainWindow):
             self.show_error(f"{spec.title}: {exc}")
         self.labs[key] = widget
         self.pages.addWidget(widget)
+        self.classroom.lab_built(widget)
         return widget
 
     def show_lab(self, key: str) -> QWidget | None:
@@ -192,6 +197,7 @@ class MainWindow(QMainWindow):
         widget = self.lab(spec.key)
         self.statusBar().clearMessage()  # the last lab's message is not about this one
         self.pages.setCurrentWidget(widget)
+        self.classroom.lab_shown(widget)
         self.ctx.settings.set("window/lab", spec.key)
         if isinstance(widget, Sessions):
             self._session_key = spec.key

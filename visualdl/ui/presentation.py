@@ -22,7 +22,8 @@ CONTROLS = "lab-controls"
 _ORIGINAL = "_visualdl_presentation_original"
 
 
-def _plot_items(root: QWidget) -> list[pg.PlotItem]:
+def plot_items(root: QWidget) -> list[pg.PlotItem]:
+    """Every pyqtgraph plot below root (in every view's scene)."""
     items = []
     for view in root.findChildren(pg.GraphicsView):
         scene = view.scene()
@@ -46,14 +47,19 @@ def _scaled_font(font: QFont | None, on: bool, original_size: float) -> QFont:
 def _style_axis(axis: pg.AxisItem, on: bool) -> None:
     tick_font = axis.style.get("tickFont")
     size = _remember(axis, "tick_size", tick_font.pointSizeF() if tick_font is not None else BASE_POINT_SIZE)
-    axis.setStyle(tickFont=_scaled_font(tick_font, on, size))
+    font = _scaled_font(tick_font, on, size)
+    if tick_font is None or tick_font.pointSizeF() != font.pointSizeF():  # the refresh changes nothing twice
+        axis.setStyle(tickFont=font)
     label_size = _remember(axis, "label_size", float(BASE_POINT_SIZE + 1))
-    axis.label.setFont(_scaled_font(axis.label.font(), on, label_size))
+    font = _scaled_font(axis.label.font(), on, label_size)
+    if axis.label.font().pointSizeF() != font.pointSizeF():
+        axis.label.setFont(font)
     pen = axis.pen()
     width = _remember(axis, "pen_width", pen.widthF())
-    pen = QPen(pen)
-    pen.setWidthF(width * (2.0 if on else 1.0))
-    axis.setPen(pen)
+    if pen.widthF() != width * (2.0 if on else 1.0):
+        pen = QPen(pen)
+        pen.setWidthF(width * (2.0 if on else 1.0))
+        axis.setPen(pen)
 
 
 def _style_curve(item: pg.PlotDataItem, on: bool) -> None:
@@ -61,16 +67,46 @@ def _style_curve(item: pg.PlotDataItem, on: bool) -> None:
     if pen is not None:
         pen = pg.mkPen(pen)
         width = _remember(item, "pen_width", pen.widthF() or 1.0)
-        pen.setWidthF(width * (LINE_SCALE if on else 1.0))
-        item.setPen(pen)
+        if pen.widthF() != width * (LINE_SCALE if on else 1.0):
+            pen.setWidthF(width * (LINE_SCALE if on else 1.0))
+            item.setPen(pen)
     if item.opts.get("symbol") is not None:
         size = _remember(item, "symbol_size", item.opts.get("symbolSize", 10))
-        item.setSymbolSize(size * (SYMBOL_SCALE if on else 1.0))
+        if item.opts.get("symbolSize") != size * (SYMBOL_SCALE if on else 1.0):
+            item.setSymbolSize(size * (SYMBOL_SCALE if on else 1.0))
 
 
 def _style_scatter(item: pg.ScatterPlotItem, on: bool) -> None:
     size = _remember(item, "size", item.opts.get("size", 7))
-    item.setSize(size * (SYMBOL_SCALE if on else 1.0))
+    if item.opts.get("size") != size * (SYMBOL_SCALE if on else 1.0):
+        item.setSize(size * (SYMBOL_SCALE if on else 1.0))
+
+
+def _size_option(spec) -> tuple[float, str] | None:
+    """"9pt" -> (9.0, "pt"); None for sizes given in words ("large")."""
+    number = str(spec).rstrip("ptxPTX ")
+    try:
+        return float(number), str(spec)[len(number):]
+    except ValueError:
+        return None
+
+
+def _style_label(label: pg.LabelItem, on: bool, default_size: float) -> None:
+    """A title or legend entry: by its HTML size option ("11pt", which wins over the font), else its font."""
+    spec = _remember(label, "size_option", label.opts.get("size"))
+    if spec is None:
+        size = _remember(label, "size", default_size)
+        font = _scaled_font(label.item.font(), on, size)
+        if label.item.font().pointSizeF() != font.pointSizeF():
+            label.item.setFont(font)
+        return
+    parsed = _size_option(spec)
+    if parsed is None:
+        return  # left as the lab set it
+    value, unit = parsed
+    wanted = f"{value * (SCALE if on else 1.0):g}{unit}"
+    if label.opts.get("size") != wanted:
+        label.setText(label.text, size=wanted)
 
 
 def _style_plot(plot: pg.PlotItem, on: bool) -> None:
@@ -78,9 +114,7 @@ def _style_plot(plot: pg.PlotItem, on: bool) -> None:
         axis = plot.getAxis(name)
         if axis is not None and axis.isVisible():
             _style_axis(axis, on)
-    title = plot.titleLabel
-    size = _remember(title, "size", 12.0)
-    title.item.setFont(_scaled_font(title.item.font(), on, size))
+    _style_label(plot.titleLabel, on, 12.0)
     for item in plot.listDataItems():
         if isinstance(item, pg.PlotDataItem):
             _style_curve(item, on)
@@ -89,18 +123,29 @@ def _style_plot(plot: pg.PlotItem, on: bool) -> None:
     legend = plot.legend
     if legend is not None:
         for _sample, label in legend.items:
-            size = _remember(label, "size", 9.0)
-            label.item.setFont(_scaled_font(label.item.font(), on, size))
+            _style_label(label, on, 9.0)
 
 
 def apply_presentation(root: QWidget, on: bool) -> int:
     """Scale every plot below root for a projector (on) or back (off); returns how many plots."""
-    plots = _plot_items(root)
+    plots = plot_items(root)
     for plot in plots:
         _style_plot(plot, on)
     for panel in root.findChildren(QWidget, CONTROLS):
         panel.setVisible(not on)
     return len(plots)
+
+
+def controls_panel(widget: QWidget) -> QWidget:
+    """Mark a lab's side panel of controls (collapsed while presenting); returns the widget, for one-line use."""
+    widget.setObjectName(CONTROLS)
+    return widget
+
+
+def label_point_size(label: pg.LabelItem) -> float:
+    """The size a title or legend entry draws with now: its size option when it has one, else its font's."""
+    parsed = _size_option(label.opts["size"]) if label.opts.get("size") is not None else None
+    return parsed[0] if parsed is not None else label.item.font().pointSizeF()
 
 
 def tick_point_size(plot: pg.PlotItem, axis: str = "bottom") -> float:

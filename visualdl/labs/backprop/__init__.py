@@ -29,6 +29,7 @@ from visualdl.labs.backprop.jacobians import JacobianPage
 from visualdl.labs.backprop.layout import PRESETS, BackpropSession, network_boxes
 from visualdl.labs.common.widgets import guard_wheel, spin
 from visualdl.ui.export import ExportError, export_png, export_svg, install_export_menu
+from visualdl.ui.presentation import controls_panel
 
 MONO = QFont("DejaVu Sans Mono", 10)
 NO_NETWORK = "No network yet: start a run in the training dashboard and its layers appear here."
@@ -129,7 +130,7 @@ class BackpropLab(QWidget):
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(vars_box)
+        side_layout.addWidget(controls_panel(vars_box))
         side_layout.addWidget(self.step_title)
         side_layout.addWidget(self.rule_text, 2)
         check_row = QHBoxLayout()

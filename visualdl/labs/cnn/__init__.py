@@ -16,11 +16,12 @@ from __future__ import annotations
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from visualdl.labs.cnn.arith_tab import ConvArithTab
+from visualdl.labs.cnn.arith_tab import COURSE_CASES, ConvArithTab
 from visualdl.labs.cnn.filters_tab import FiltersTab
 from visualdl.labs.cnn.imagenet_tab import ImagenetTab
 from visualdl.labs.cnn.pool_tab import PoolTab
 from visualdl.labs.cnn.stack_tab import StackTab
+from visualdl.ui.export import slug
 
 
 
@@ -94,6 +95,17 @@ class CnnLab(QWidget):
 
     def reset_run(self) -> None:
         self._run("reset_run")
+
+    # `visualdl figures --preset NAME`: the course cases of "Conv arithmetic" (then --steps N slides the filter)
+    def figure_presets(self) -> list[str]:
+        return [slug(case[0]) for case in COURSE_CASES]
+
+    def apply_figure_preset(self, name: str) -> None:
+        cases = {slug(case[0]): case[0] for case in COURSE_CASES}
+        if name not in cases:
+            raise ValueError(f"no preset {name!r}; presets: {', '.join(cases)}")
+        self.tabs.setCurrentWidget(self.arith_tab)
+        self.arith_tab.case_buttons[cases[name]].click()
 
     def export_targets(self) -> dict:
         targets = {}

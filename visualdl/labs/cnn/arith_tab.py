@@ -16,6 +16,7 @@ from visualdl.engine.cnn import conv_output_size, conv_param_count, correlate2d,
 from visualdl.labs.cnn.views import ERROR_STYLE, OK_STYLE, MatrixView, diverging_rgb, fmt
 from visualdl.labs.common.widgets import guard_wheel_in, spin
 from visualdl.ui.export import install_export_menu
+from visualdl.ui.presentation import controls_panel
 
 # (button text, input size, filter size, stride, pad, filters, depth)
 COURSE_CASES = [
@@ -151,7 +152,7 @@ class ConvArithTab(QWidget):
         right.addWidget(self.dot_label)
 
         layout = QHBoxLayout(self)
-        layout.addWidget(left_w)
+        layout.addWidget(controls_panel(left_w))
         layout.addLayout(right, 1)
 
     # ------------------------------------------------------------------ state

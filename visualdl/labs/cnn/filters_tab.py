@@ -20,6 +20,7 @@ from visualdl.labs.cnn.views import ERROR_STYLE, ImagePlot, MatrixView, ScaleBar
 from visualdl.labs.common.widgets import combo, guard_wheel_in, select, spin
 from visualdl.labs.common.image_source import image_source_combo, start_image_load
 from visualdl.ui.export import install_export_menu
+from visualdl.ui.presentation import controls_panel
 
 N_TEST = 500
 KMAX = 5
@@ -139,7 +140,7 @@ class FiltersTab(QWidget):
         right.addWidget(self.size_label)
         right.addLayout(maps, 1)
         layout = QHBoxLayout(self)
-        layout.addWidget(panel)
+        layout.addWidget(controls_panel(panel))
         layout.addLayout(right, 1)
 
     # ------------------------------------------------------------------ data

@@ -20,6 +20,7 @@ from visualdl.labs.common.image_source import image_source_combo, start_image_lo
 from visualdl.labs.common.plots import legend_html, plain_axis
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.ui.export import install_export_menu
+from visualdl.ui.presentation import controls_panel
 
 DIMENSIONS = [(1, "1"), (2, "2"), (3, "3"), (10, "10"), (100, "100"), (3072, "3072 (CIFAR image)")]
 RANDOM_DIMS = [1, 2, 3, 12, 48, 192, 768, 3072]
@@ -155,7 +156,7 @@ class CursePage(QWidget):
         right.addWidget(self.time_plot, 1)
         right.addWidget(self.summary)
         layout = QHBoxLayout(self)
-        layout.addWidget(side_widget)
+        layout.addWidget(controls_panel(side_widget))
         layout.addLayout(right, 1)
         guard_wheel_in(side_widget)
 

@@ -20,6 +20,7 @@ from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.knn.jobs import cv_job, score_test_set_job
 from visualdl.labs.common.plots import accuracy_axis, legend_html
 from visualdl.ui.export import install_export_menu
+from visualdl.ui.presentation import controls_panel
 
 DEFAULT_KS = "1, 3, 5, 8, 10, 12, 15, 20, 50, 100"
 TEST_HINT = ("Choose k on the training data first; the test set is looked at only once, "
@@ -120,7 +121,7 @@ class KnnCvPage(QWidget):
         install_export_menu(self.plot, "cross-validation")
 
         layout = QHBoxLayout(self)
-        layout.addWidget(side_widget)
+        layout.addWidget(controls_panel(side_widget))
         layout.addWidget(self.plot, 1)
         guard_wheel_in(side_widget)
 

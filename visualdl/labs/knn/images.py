@@ -17,6 +17,7 @@ from visualdl.labs.common.image_source import held_out_size, image_source_combo,
 from visualdl.labs.knn.jobs import image_neighbors_job, pixel_demo_job
 from visualdl.labs.common.plots import ClassLegend, class_color, rgb_pixmap, write_csv
 from visualdl.ui.export import install_export_menu
+from visualdl.ui.presentation import controls_panel
 
 MAX_NEIGHBORS = 20
 
@@ -162,7 +163,7 @@ class KnnImagesPage(QWidget):
         scroll.setWidget(content)
 
         layout = QHBoxLayout(self)
-        layout.addWidget(side_widget)
+        layout.addWidget(controls_panel(side_widget))
         layout.addWidget(scroll, 1)
         guard_wheel_in(self)
 

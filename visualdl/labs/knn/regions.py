@@ -17,6 +17,7 @@ from visualdl.labs.knn.jobs import K_MAX, regions_job
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.common.plots import ClassLegend, RegionPlot, scrollable
 from visualdl.ui.export import install_export_menu
+from visualdl.ui.presentation import controls_panel
 
 TOY_SETS = [name for name, d in DATASETS.items() if d["kind"] == "points"]
 
@@ -127,7 +128,7 @@ class KnnRegionsPage(QWidget):
 
         layout = QHBoxLayout(self)
         side_widget.setFixedWidth(270)  # long set names are elided, not allowed to widen the panel
-        layout.addWidget(scrollable(side_widget, 286))
+        layout.addWidget(controls_panel(scrollable(side_widget, 286)))
         layout.addLayout(right, 1)
 
         guard_wheel_in(side_widget)  # the k slider too: the wheel scrolls the panel unless it has focus

@@ -20,6 +20,7 @@ from visualdl.labs.common.image_source import held_out_size, image_source_combo,
 from visualdl.labs.common.plots import accuracy_axis, class_color, legend_html, plain_axis, rgb_pixmap, write_csv
 from visualdl.labs.linear.jobs import linear_image_config, linear_images_job, merge_image_snapshots
 from visualdl.ui.export import install_export_menu
+from visualdl.ui.presentation import controls_panel
 
 
 TEMPLATE_SCALE = 2  # a 32x32 template drawn 64x64, so the ten and the score chart fit 1280x800
@@ -196,7 +197,7 @@ class LinearImagesPage(QWidget):
         plots.addLayout(top, 1)
         plots.addLayout(bottom, 1)
         layout = QHBoxLayout(self)
-        layout.addWidget(side_widget)
+        layout.addWidget(controls_panel(side_widget))
         layout.addLayout(plots, 1)
         guard_wheel_in(side_widget)
 

@@ -23,6 +23,7 @@ from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.common.plots import ClassLegend, RegionPlot, class_color, scrollable, write_csv
 from visualdl.labs.linear.jobs import hard_case_verdict_job, linear2d_job
 from visualdl.ui.export import install_export_menu
+from visualdl.ui.presentation import controls_panel
 
 TOY_SETS = [name for name, d in DATASETS.items() if d["kind"] == "points"]
 NUM_CLASSES = 3
@@ -233,7 +234,7 @@ class Linear2DPage(QWidget):
         right.addWidget(self.table, 2)
         layout = QHBoxLayout(self)
         side_widget.setFixedWidth(360)  # long set names are elided, not allowed to widen the panel
-        layout.addWidget(scrollable(side_widget, 376))
+        layout.addWidget(controls_panel(scrollable(side_widget, 376)))
         layout.addLayout(right, 1)
 
         guard_wheel_in(side_widget)

@@ -21,6 +21,7 @@ from visualdl.labs.neural_nets.job import merge_updates, playground_job
 from visualdl.labs.neural_nets.neuron import FormulaPanel, SingleNeuronPanel
 from visualdl.labs.neural_nets.plots import Curves, DecisionMap, HiddenSpacePlot, PointsPlot, decision_rgb, signed_rgb
 from visualdl.ui.export import install_export_menu
+from visualdl.ui.presentation import controls_panel
 
 MAX_ROWS = 10000  # curve rows kept (about 15 minutes of play at full speed before thinning)
 SPIRAL_NOISE = 0.1  # the toy default (0.2) blurs the arms more than a first lesson wants
@@ -133,7 +134,7 @@ class NeuralNetsLab(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         c.setFixedWidth(236)
-        layout.addWidget(scrollable(c, 252))
+        layout.addWidget(controls_panel(scrollable(c, 252)))
         layout.addLayout(middle, 1)
         layout.addLayout(right, 1)
 

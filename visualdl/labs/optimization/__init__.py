@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from visualdl.engine.optimization.presets import PRESETS
+from visualdl.labs.common.widgets import select
 from visualdl.labs.optimization.loss_page import LossPage
 from visualdl.labs.optimization.race_page import RacePage
 from visualdl.labs.optimization.reg_page import RegPage
@@ -41,6 +43,16 @@ class OptimizationLab(QWidget):
     def reset_run(self) -> None:
         self.tabs.setCurrentWidget(self.race_page)
         self.race_page.reset_run()
+
+    # `visualdl figures --preset NAME`: the race's course presets (then --steps N runs it)
+    def figure_presets(self) -> list[str]:
+        return list(PRESETS)
+
+    def apply_figure_preset(self, name: str) -> None:
+        if name not in PRESETS:
+            raise ValueError(f"no preset {name!r}; presets: {', '.join(PRESETS)}")
+        self.tabs.setCurrentWidget(self.race_page)
+        select(self.race_page.panel.preset, name)
 
     def export_targets(self) -> dict:
         targets = {}

@@ -24,6 +24,7 @@ from visualdl.labs.optimization.race_job import race_job
 from visualdl.labs.optimization.race_panel import RacePanel
 from visualdl.labs.optimization.race_views import CarriedTable, compute_map
 from visualdl.ui.export import install_export_menu
+from visualdl.ui.presentation import controls_panel
 
 PLOT_PERIOD = 0.1  # s: the loss and step plots redraw at most 10 times a second while racing
 PLOT_GAP = 15  # ms between drawing the map, the loss plot and the step plot (separate, shorter paints)
@@ -96,7 +97,7 @@ class RacePage(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(main, 1)
-        layout.addWidget(scroll)
+        layout.addWidget(controls_panel(scroll))
         self._connect_panel()
         self.panel.show_rows_for("bowl")
         for name, row in self.panel.rows.items():

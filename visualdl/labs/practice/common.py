@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QSc
 
 from visualdl.labs.common.palette import run_hex
 from visualdl.ui.export import install_export_menu
+from visualdl.ui.presentation import controls_panel
 
 
 def make_plot(title: str, x: str = "", y: str = "", name: str | None = None, store: dict | None = None):
@@ -50,6 +51,7 @@ def side_panel(form_widget: QWidget, width: int = 270) -> QScrollArea:
     area.setWidget(form_widget)
     area.setWidgetResizable(True)
     area.setFixedWidth(width)
+    controls_panel(area)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
     return area

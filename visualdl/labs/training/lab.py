@@ -20,6 +20,7 @@ from visualdl.labs.training.job import Event, Update, merge_updates, training_jo
 from visualdl.labs.training.plots import TrainingPlots
 from visualdl.labs.training.routing import JobRouting
 from visualdl.labs.training.sessions import SessionsMixin
+from visualdl.ui.presentation import controls_panel
 from visualdl.ui.worker import JobFailure, LatestJob
 
 SETTINGS_KEY = "training/choices"
@@ -59,7 +60,7 @@ class TrainingLab(JobRouting, SessionsMixin, QWidget):
         self.form = TrainingForm()
         self.plots = TrainingPlots()
         layout = QHBoxLayout(self)
-        layout.addWidget(self.form)
+        layout.addWidget(controls_panel(self.form))
         layout.addWidget(self.plots, 1)
         self._expose_widgets()
         self.form.set_cifar_available(ctx.cifar_path() is not None)
