@@ -270,12 +270,12 @@ def test_the_shape_table_is_the_live_models_own(qtbot, tab, preset):
     rows = _table_rows(tab.shapes.table)
     live = tab.view["layers"]  # the live model's real forward pass of one image
     params = tab.snapshot.params  # the live model's parameter arrays, "<layer index>.<name>"
-    assert len(rows) == 1 + len(live) and rows[0][3] == shape_text(tab.data.input_shape)
+    assert len(rows) == 1 + len(live) and rows[0][2] == shape_text(tab.data.input_shape)
     for i, (row, layer) in enumerate(zip(rows[1:], live)):
         real = sum(a.size for key, a in params.items() if key.split(".")[0] == str(i))
-        assert row[0] == str(i) and row[1] == layer["name"]
-        assert row[3] == shape_text(layer["output"].shape) == shape_text(layer["shape"]), layer["name"]
-        assert int(row[4].replace(",", "")) == real, layer["name"]
+        assert row[0] == layer["name"]
+        assert row[2] == shape_text(layer["output"].shape) == shape_text(layer["shape"]), layer["name"]
+        assert int(row[3].replace(",", "")) == real, layer["name"]
     total = sum(a.size for a in params.values())
     assert f"Total: {total:,} parameters" in tab.shapes.total_label.text()
     assert tab.shapes.check_label.text() == (f"The live model's parameter arrays hold {total:,} numbers: "

@@ -20,7 +20,7 @@ from visualdl.labs.cnn.stack_tab import StackTable, shape_text
 from visualdl.labs.cnn.views import ERROR_STYLE, OK_STYLE
 from visualdl.ui.export import install_export_menu
 
-COLUMNS = ["#", "Name", "Layer", "Output shape", "Parameters", "Counted as", "Multiply-adds"]
+COLUMNS = ["Name", "Layer", "Output shape", "Parameters", "Counted as"]  # multiply-adds: in the total and tooltips
 
 
 class LiveShapes(QWidget):
@@ -28,7 +28,7 @@ class LiveShapes(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.table = StackTable(columns=COLUMNS, stretch=2)
+        self.table = StackTable(columns=COLUMNS, stretch=1)
         install_export_menu(self.table, "CNN live model shapes")
         self.total_label = QLabel()
         self.total_label.setWordWrap(True)
@@ -56,14 +56,18 @@ class LiveShapes(QWidget):
             return
         names = list(names or [])
         c = tuple(input_shape)
-        table = [["", "input", "INPUT", shape_text(c), "0", "", "0"]]
+        table = [["input", "INPUT", shape_text(c), "0", ""]]
         for r in self.rows:
-            name = names[r["index"]] if r["index"] < len(names) else ""
-            table.append([str(r["index"]), name, r["label"], shape_text(r["output_shape"]), f"{r['params']:,}",
-                          r["formula"] if r["params"] else "", f"{r['macs']:,}"])
+            name = names[r["index"]] if r["index"] < len(names) else f"layer {r['index']}"
+            table.append([name, r["label"], shape_text(r["output_shape"]), f"{r['params']:,}",
+                          r["formula"] if r["params"] else ""])
         totals = stack_totals(self.rows)
         self.total = totals["params"]
         self.table.set_rows(table)
+        for i, r in enumerate(self.rows, start=1):
+            for col in range(len(COLUMNS)):
+                self.table.item(i, col).setToolTip(f"layer {r['index']} of the network: {r['macs']:,} "
+                                                   "multiply-adds per image")
         self.total_label.setText(f"Total: {totals['params']:,} parameters, {totals['macs']:,} multiply-adds per "
                                  "image (the same formulas as 'Conv arithmetic' and 'Layer shapes').")
         self.check_label.setStyleSheet("")
@@ -74,9 +78,10 @@ class LiveShapes(QWidget):
         if not self.rows or len(names) != len(self.rows):
             return
         rows = self.table.rows
-        if [row[1] for row in rows[1:]] == list(names):
-            return
-        self.table.set_rows([rows[0]] + [[row[0], name, *row[2:]] for row, name in zip(rows[1:], names)])
+        for i, name in enumerate(names, start=1):
+            if rows[i][0] != name:
+                rows[i][0] = name
+                self.table.item(i, 0).setText(name)
 
     def check(self, snapshot, key=None) -> None:
         """Count the live model's parameter arrays (snapshot.params) against the table; once per key (run)."""
