@@ -32,7 +32,10 @@ def _pct(v) -> str:
 
 
 def _num(v) -> str:
-    return "–" if v is None or v != v else f"{v:.4f}"
+    """A loss for the metrics line: 4 decimals, or 3 significant digits with an exponent when huge (diverging)."""
+    if v is None or v != v:
+        return "–"
+    return f"{v:.4f}" if abs(v) < 1e4 else f"{v:.3g}"
 
 
 def read_csv_job(ctl, path):
