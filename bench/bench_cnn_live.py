@@ -10,9 +10,13 @@ one test image, run with each snapshot) or off.
     # (b) iterations per second with and without the views (target: overhead <= 10%)
     python bench/bench_cnn_live.py overhead --cifar /path/cifar-10-python.tar.gz --seconds 60
 
-Without --cifar (or $VISUALDL_CIFAR10) the built-in images are used. Test accuracy is measured on
---test-size test images (10,000 = all of CIFAR-10's) with the clock stopped: the time axis is
-training time only. (c), the GUI's stalls with the views visible, is
+Without --cifar (or $VISUALDL_CIFAR10) the built-in images are used. The data is loaded exactly as
+the tab loads it (CIFAR-10's default splits: 49,000 train, 1,000 val, 10,000 test) and the model is
+the tab's default (standard CNN, live_config). The accuracy part's checkpoints measure a fixed subset,
+the first --check-size test images (default 2,000), with the clock stopped, so the time axis is
+training time only and the checks cost the run little; at the end the whole test set (what the tab's
+"Test accuracy" button measures) is evaluated once, and that evaluation is timed, so the line
+"what a student sees" adds it to the training time. (c), the GUI's stalls with the views visible, is
 bench/bench_responsiveness.py --cnn-live.
 """
 from __future__ import annotations
@@ -41,9 +45,11 @@ def load(args):
     path = args.cifar or os.environ.get("VISUALDL_CIFAR10")
     t0 = time.perf_counter()
     if path:
-        data = load_dataset("cifar10", path=path, num_test=args.test_size)
+        data = load_dataset("cifar10", path=path)  # as the tab: ctx.load_dataset("cifar10") with its defaults
     else:
-        data = load_dataset("builtin", n_test=min(args.test_size, 1000))
+        from visualdl.labs.cnn.live import LiveCnnTab
+
+        data = load_dataset("builtin", **LiveCnnTab.BUILTIN_PARAMS)  # the tab's built-in images
     print(f"data: {data.name}, {len(data.X_train):,} train / {len(data.X_val):,} val / {len(data.X_test):,} test "
           f"images, loaded in {time.perf_counter() - t0:.1f} s", flush=True)
     return data
@@ -76,7 +82,11 @@ def accuracy(args) -> int:
     cfg = s.trainer.config
     print(f"model {args.preset}, batch {cfg['batch_size']}, {cfg['optim']['name']} lr {cfg['optim']['lr']:g}, "
           f"batch norm {cfg['model']['batchnorm']}, augmentation {cfg['augment']}, views {not args.no_views}")
-    print(f"{'train s':>8} {'iters':>7} {'epoch':>6} {'it/s':>6} {'val acc':>8} {'test acc':>9}", flush=True)
+    n_test = len(data.X_test)
+    check = min(args.check_size, n_test)
+    print(f"checkpoints: test accuracy on the first {check:,} of {n_test:,} test images (a fixed subset; "
+          "clock stopped); the whole test set once at the end, timed")
+    print(f"{'train s':>8} {'iters':>7} {'epoch':>6} {'it/s':>6} {'val acc':>8} {'test acc*':>10}", flush=True)
     trained = 0.0
     first_60 = None
     while trained < args.seconds - 1e-9:
@@ -84,14 +94,23 @@ def accuracy(args) -> int:
         _, _, elapsed = run_for(s, chunk)
         trained += elapsed
         t = s.trainer
-        test = t.evaluate("test")  # the clock is stopped: not training time
+        test = t.evaluate("test", limit=check)  # the clock is stopped: not training time
         val = f"{t.history.epochs[-1]['val_acc']:.1%}" if t.history.epochs else "-"
-        print(f"{trained:8.0f} {t.iteration:7d} {t.epoch:6.2f} {t.iteration / trained:6.1f} {val:>8} {test:9.1%}",
+        print(f"{trained:8.0f} {t.iteration:7d} {t.epoch:6.2f} {t.iteration / trained:6.1f} {val:>8} {test:10.1%}",
               flush=True)
         if first_60 is None and test >= 0.60:
             first_60 = trained
-    print(f"60% test accuracy reached after {first_60:.0f} s of training" if first_60 is not None
-          else "60% test accuracy not reached in this run")
+    print(f"* on the first {check:,} test images")
+    print(f"60% on that subset reached after {first_60:.0f} s of training" if first_60 is not None
+          else "60% on that subset not reached in this run")
+    t0 = time.perf_counter()
+    full = s.trainer.evaluate("test")
+    cost = time.perf_counter() - t0
+    print(f"whole test set ({n_test:,} images) after {trained:.0f} s of training: {full:.1%}; "
+          f"that evaluation took {cost:.1f} s")
+    print(f"what a student sees: Play for {trained:.0f} s, then 'Test accuracy' -> {full:.1%} after "
+          f"{trained + cost:.0f} s of wall time (target: >= 60% within 180 s; "
+          f"to fit, train for 180 - {cost:.0f} s)")
     return 0
 
 
@@ -139,7 +158,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=None,
                         help="training time (accuracy, default 180) or per setting (overhead, default 30)")
     parser.add_argument("--eval-every", type=float, default=30.0, help="accuracy: seconds of training between tests")
-    parser.add_argument("--test-size", type=int, default=10000, help="test images (default 10000)")
+    parser.add_argument("--check-size", type=int, default=2000,
+                        help="accuracy: test images measured at each checkpoint (the first N; default 2000)")
     parser.add_argument("--slice", type=float, default=2.0, help="overhead: seconds before switching views on/off")
     parser.add_argument("--no-views", action="store_true", help="accuracy: train without the views' probe")
     args = parser.parse_args()

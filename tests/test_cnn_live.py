@@ -248,3 +248,95 @@ def test_small_cnn_and_shutdown_leaves_no_thread(qtbot, tab):
     assert tab.filter_view.layout_info[:2] == (5, 5)
     tab.shutdown()
     assert live_threads() == []  # the training job's thread (and any load's) has ended
+
+
+def _table_rows(table):
+    return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+
+
+@pytest.mark.parametrize("preset", ["standard_cnn", "small_cnn"])
+def test_the_shape_table_is_the_live_models_own(qtbot, tab, preset):
+    from visualdl.labs.cnn.stack_tab import shape_text
+
+    if preset != tab.preset.currentData():
+        choose(qtbot, tab.preset, preset)
+        qtbot.waitUntil(lambda: tab.shapes.rows and tab.shapes.rows[0]["output_shape"][0]
+                        == live_config(preset)["model"]["filters"][0] and tab.view["iteration"] == 0
+                        and len(tab.view["layers"]) == len(tab.shapes.rows), timeout=30000)
+    step(qtbot, tab, 1)
+    click(qtbot, tab.right_tabs.tabBar(), pos=tab.right_tabs.tabBar().tabRect(1).center())
+    assert tab.right_tabs.currentWidget() is tab.shapes and tab.shapes.table.isVisible()
+    qtbot.waitUntil(lambda: tab.snapshot is not None and tab.snapshot.iteration == 1, timeout=30000)
+    rows = _table_rows(tab.shapes.table)
+    live = tab.view["layers"]  # the live model's real forward pass of one image
+    params = tab.snapshot.params  # the live model's parameter arrays, "<layer index>.<name>"
+    assert len(rows) == 1 + len(live) and rows[0][2] == shape_text(tab.data.input_shape)
+    for i, (row, layer) in enumerate(zip(rows[1:], live)):
+        real = sum(a.size for key, a in params.items() if key.split(".")[0] == str(i))
+        assert row[0] == layer["name"]
+        assert row[2] == shape_text(layer["output"].shape) == shape_text(layer["shape"]), layer["name"]
+        assert int(row[3].replace(",", "")) == real, layer["name"]
+    total = sum(a.size for a in params.values())
+    assert f"Total: {total:,} parameters" in tab.shapes.total_label.text()
+    assert tab.shapes.check_label.text() == (f"The live model's parameter arrays hold {total:,} numbers: "
+                                             "the same as this table.")
+    assert "CNN live model shapes" in tab.export_targets()
+
+
+def test_choices_are_remembered_across_launches(qtbot, tmp_path):
+    settings = tmp_path / "remember.ini"
+    fake = tmp_path / "cifar-10-python.tar.gz"
+    fake.write_bytes(b"not really CIFAR-10")
+
+    def launch():
+        ctx = AppContext(Settings(settings))
+        tab = LiveCnnTab(ctx, builtin_params=SMALL)
+        qtbot.addWidget(tab)
+        tab.resize(1060, 680)
+        tab.show()
+        return ctx, tab
+
+    def close(ctx, tab):
+        tab.shutdown()
+        ctx.shutdown()
+        tab.close()
+        assert live_threads() == []
+
+    ctx, tab = launch()
+    qtbot.waitUntil(lambda: tab._built, timeout=30000)
+    assert (tab.dataset.currentData(), tab.preset.currentData(), tab.normalise.currentData()) == \
+        ("builtin", "standard_cnn", "map")
+    choose(qtbot, tab.preset, "small_cnn")
+    choose(qtbot, tab.normalise, "One scale for the whole layer")
+    qtbot.waitUntil(lambda: tab.view is not None and list(tab.grids) == ["conv1", "relu1", "pool1"], timeout=30000)
+    close(ctx, tab)
+
+    ctx, tab = launch()
+    assert (tab.dataset.currentData(), tab.preset.currentData(), tab.normalise.currentData()) == \
+        ("builtin", "small_cnn", "layer")
+    qtbot.waitUntil(lambda: tab.view is not None and list(tab.grids) == ["conv1", "relu1", "pool1"], timeout=30000)
+    peaks = np.abs(tab.grids["conv1"].scaled).reshape(32, -1).max(axis=1)
+    assert peaks.min() < 0.99  # one scale for the layer: drawn as remembered
+    # CIFAR-10 opened: chosen at once, and remembered while it stays open
+    ctx.set_cifar_path(str(fake))
+    assert tab.dataset.currentData() == "cifar10"
+    qtbot.waitUntil(lambda: "Could not load" in tab.banner_text, timeout=30000)
+    close(ctx, tab)
+
+    ctx, tab = launch()
+    assert tab.dataset.currentData() == "cifar10"
+    qtbot.waitUntil(lambda: "Could not load" in tab.banner_text, timeout=30000)
+    click(qtbot, tab.use_builtin_button)  # the built-in images, although CIFAR-10 is open
+    qtbot.waitUntil(lambda: tab._built, timeout=30000)
+    close(ctx, tab)
+
+    ctx, tab = launch()
+    assert ctx.cifar_path() == str(fake) and tab.dataset.currentData() == "builtin"
+    qtbot.waitUntil(lambda: tab._built and tab.data.name == "builtin", timeout=30000)
+    close(ctx, tab)
+    fake.unlink()  # CIFAR-10 gone: a remembered choice of it falls back to the built-in images
+    Settings(settings).set(LiveCnnTab.SETTINGS_KEY, {"dataset": "cifar10", "preset": "small_cnn"})
+    ctx, tab = launch()
+    assert tab.dataset.currentData() == "builtin" and tab.preset.currentData() == "small_cnn"
+    qtbot.waitUntil(lambda: tab._built, timeout=30000)
+    close(ctx, tab)

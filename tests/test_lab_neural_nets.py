@@ -300,3 +300,90 @@ def test_part_5_of_the_app_is_the_playground_and_it_learns_the_spiral(qtbot, tmp
     qtbot.waitUntil(lambda: not lab.status["playing"], timeout=WAIT)
     window.close()
 
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # the point of the test
+def test_a_diverging_run_pauses_with_a_message_and_the_lab_stays_usable(lab, qtbot):
+    """SGD at learning rate 10 on a 3-hidden-layer ELU net: the loss becomes NaN within a few updates."""
+    c = lab.controls
+    choose(qtbot, c.optimizer_combo, "SGD")
+    choose(qtbot, c.activation_combo, "ELU")
+    type_into(qtbot, c.layers_spin, "3")
+    type_into(qtbot, c.lr_spin, "10")
+    qtbot.waitUntil(lambda: lab.info["sizes"] == [2, 8, 2, 8, 3] and lab.info["activation"] == "elu"
+                    and lab.info["spec"].optimizer == "sgd", timeout=WAIT)
+    assert c.lr_spin.value() == 10 and not lab.message_label.isVisible()  # sent before Play: applies at once
+    _set_speed(qtbot, lab, Qt.Key.Key_End)
+    click(qtbot, c.play_button)
+    qtbot.waitUntil(lambda: lab.message_label.isVisible(), timeout=WAIT)
+    message = lab.message_label.text()
+    assert "diverged" in message and "not a finite number" in message and "learning rate 10" in message
+    # paused: the button says Play, the job is idle, the counter stands still
+    assert not c.play_button.isChecked() and c.play_button.text() == "Play"
+    qtbot.waitUntil(lambda: not lab.status["playing"], timeout=WAIT)
+    stopped_at = _iteration(lab)
+    assert 0 < stopped_at < 50
+    assert "paused" in lab.metrics_label.text()
+    click(qtbot, c.step_button)  # a stopped run refuses to step and says why again
+    qtbot.wait(300)
+    assert _iteration(lab) == stopped_at and lab.message_label.isVisible()
+    # the message's advice: a lower learning rate, then Reset; Step works again
+    type_into(qtbot, c.lr_spin, "0.01")
+    click(qtbot, c.reset_button)
+    qtbot.waitUntil(lambda: _iteration(lab) == 0 and not lab.message_label.isVisible(), timeout=WAIT)
+    for _ in range(3):
+        click(qtbot, c.step_button)
+    qtbot.waitUntil(lambda: _iteration(lab) == 3 and lab.rows and lab.rows[-1]["iteration"] == 3, timeout=WAIT)
+    assert np.isfinite(lab.rows[-1]["train_loss"]) and np.isfinite(lab.views["conf"]).all()
+    assert not lab.message_label.isVisible() and "Iteration 3</b>" in lab.metrics_label.text()
+
+
+def test_choices_are_remembered_across_launches(qtbot, tmp_path):
+    from PySide6.QtCore import QPoint
+
+    from visualdl.ui.app import create_window
+
+    settings = tmp_path / "remember.ini"
+    ctx, window = create_window(settings, "neural_nets")
+    qtbot.addWidget(window)
+    window.show()
+    lab = window.current_lab()
+    qtbot.waitUntil(lambda: lab.views is not None, timeout=WAIT)
+    c = lab.controls
+    choose(qtbot, c.set_combo, "Moons")
+    type_into(qtbot, c.noise_spin, "0.25")
+    type_into(qtbot, c.points_spin, "400")
+    type_into(qtbot, c.val_spin, "0.2")
+    box = c.feature_boxes["x1^2"]
+    click(qtbot, box, pos=QPoint(8, box.height() // 2))
+    type_into(qtbot, c.layers_spin, "3")
+    type_into(qtbot, c.unit_spins[2], "5")
+    choose(qtbot, c.activation_combo, "tanh")
+    choose(qtbot, c.optimizer_combo, "SGD + momentum")
+    type_into(qtbot, c.lr_spin, "0.05")
+    choose(qtbot, c.reg_combo, "L1")
+    type_into(qtbot, c.reg_spin, "0.002")
+    type_into(qtbot, c.batch_spin, "32")
+    _set_speed(qtbot, lab, Qt.Key.Key_Home)
+    qtbot.waitUntil(lambda: lab.info["sizes"] == [3, 8, 2, 5, 2] and lab.info["spec"].noise == 0.25, timeout=WAIT)
+    shown = c.binding.state()
+    window.close()
+    assert shown["speed"] == 0 and shown["feature:x1^2"] and shown["lr"] == 0.05
+
+    ctx2, window2 = create_window(settings, "neural_nets")
+    qtbot.addWidget(window2)
+    window2.show()
+    lab2 = window2.current_lab()
+    c2 = lab2.controls
+    assert c2.binding.state() == shown
+    assert c2.set_combo.currentText() == "Moons" and c2.noise_spin.value() == 0.25
+    assert c2.unit_spins[2].isEnabled() and c2.speed_label.text() == "1 update/s"
+    # the run is built from them: features, layers, data and training settings
+    qtbot.waitUntil(lambda: lab2.info is not None and lab2.points is not None, timeout=WAIT)
+    spec = lab2.info["spec"]
+    assert lab2.info["sizes"] == [3, 8, 2, 5, 2] and lab2.info["activation"] == "tanh"
+    assert (spec.dataset, spec.n_points, spec.noise, spec.val_ratio) == ("moons", 400, 0.25, 0.2)
+    assert (spec.optimizer, spec.lr, spec.reg_kind, spec.reg_strength, spec.batch_size) == \
+        ("momentum", 0.05, "l1", 0.002, 32)
+    assert len(lab2.points[1]) + len(lab2.points[3]) == 400
+    window2.close()

@@ -24,6 +24,7 @@ from visualdl.engine.cnn.features import FeatureProbe, resize_image
 from visualdl.engine.nn.models import default_config, validate_config
 from visualdl.labs.cnn.live_ui import DEFAULT_PRESET, LiveUi, read_image_file
 from visualdl.labs.cnn.live_views import MapGrid
+from visualdl.labs.common.binding import WidgetBinding
 from visualdl.labs.common.palette import class_hex
 from visualdl.labs.common.widgets import select
 
@@ -50,6 +51,7 @@ class LiveCnnTab(LiveUi, QWidget):
     views_updated = Signal()  # after filters / maps / probabilities were redrawn
 
     BUILTIN_PARAMS = {"n_train": 5000, "n_val": 1000, "n_test": 1000}
+    SETTINGS_KEY = "cnn/live_choices"  # model, dataset and map normalisation, remembered across launches
 
     def __init__(self, ctx, builtin_params: dict | None = None, parent=None):
         super().__init__(parent)
@@ -65,6 +67,7 @@ class LiveCnnTab(LiveUi, QWidget):
         self._resume_after_eval = False
         self._built = False
         self.view: dict | None = None  # the last probe result shown
+        self.snapshot = None  # the last training Snapshot (its parameter arrays are checked against the table)
         self.own_image: np.ndarray | None = None  # (32, 32, 3) picture from a file, when chosen
         self.own_original: np.ndarray | None = None
         self._own_name = ""
@@ -79,10 +82,36 @@ class LiveCnnTab(LiveUi, QWidget):
         self.job.yielded.connect(self._on_update)
         self.job.errored.connect(self._on_job_errored)
         ctx.cifar_path_changed.connect(self._on_cifar_path_change)
-        select(self.dataset, "cifar10" if ctx.cifar_path() else "builtin")
+        self.choices = WidgetBinding(self)
+        for name, box in (("dataset", self.dataset), ("preset", self.preset), ("normalise", self.normalise)):
+            self.choices.add(name, box)
+        self._restore_choices()
+        self.choices.changed.connect(self._save_choices)
         self.dataset.currentIndexChanged.connect(self._on_dataset_change)
         self.preset.currentIndexChanged.connect(self._on_preset_change)
         self._on_dataset_change()
+
+    # ================================================================== remembered choices
+    def _restore_choices(self) -> None:
+        """The last model, normalisation and image set (CIFAR-10 only while it is open; else the
+        built-in images); with nothing remembered, CIFAR-10 when it is open."""
+        saved = self.ctx.settings.get(self.SETTINGS_KEY)
+        saved = saved if isinstance(saved, dict) else {}
+        dataset = "cifar10" if self.ctx.cifar_path() else "builtin"
+        if saved.get("dataset") == "builtin" or (saved.get("dataset") == "cifar10" and self.ctx.cifar_path()):
+            dataset = saved["dataset"]
+        state = {"dataset": dataset}
+        for name in ("preset", "normalise"):
+            if isinstance(saved.get(name), str):
+                state[name] = saved[name]  # an unknown value leaves the combo as it was
+        self.choices.set_state(state)
+
+    @Slot()
+    def _save_choices(self, *_args) -> None:
+        state = self.choices.state()
+        if DATASETS.get(state["dataset"], {}).get("kind") != "image":
+            state.pop("dataset")  # toy points are refused: not worth remembering
+        self.ctx.settings.set(self.SETTINGS_KEY, state)
 
     # ================================================================== data and model
     def current_request(self) -> dict:
@@ -287,6 +316,9 @@ class LiveCnnTab(LiveUi, QWidget):
             for event in update.events:
                 self._on_event(event)
             self._show_status(update.status)
+            if update.snapshot is not None:
+                self.snapshot = update.snapshot
+                self.shapes.check(update.snapshot, key=self._run)
             probe = update.probe
             if probe is not None and probe.get("tag") == self._probe_tag:
                 self.view = probe
@@ -300,6 +332,8 @@ class LiveCnnTab(LiveUi, QWidget):
         if kind in ("built", "reset"):
             self._built = True
             self.ctx.status(message)
+            if kind == "built" and event.config is not None and self.data is not None:
+                self.shapes.set_model(event.config, self.data.input_shape, self.data.num_classes)
         elif kind == "evaluated":
             it = self.view["iteration"] if self.view is not None else 0
             self._end_evaluation(f"{message} (iteration {it})" if event.accuracy is not None else message)
@@ -366,7 +400,8 @@ class LiveCnnTab(LiveUi, QWidget):
     def export_targets(self) -> dict:
         targets = {"CNN first-layer filters": self.filter_view, "CNN loss": self.loss_plot,
                    "CNN accuracy": self.acc_plot, "CNN class probabilities": self.probs_plot,
-                   "CNN feature maps": self.maps_panel, "CNN enlarged feature map": self.big_view}
+                   "CNN feature maps": self.maps_panel, "CNN enlarged feature map": self.big_view,
+                   "CNN live model shapes": self.shapes.table}
         for name, grid in self.grids.items():
             targets[f"CNN feature maps {name}"] = grid
         return targets

@@ -13,10 +13,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter,
-                               QVBoxLayout, QWidget)
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from visualdl.data import DATASETS
 from visualdl.engine.cnn.features import tile_grid
+from visualdl.labs.cnn.live_shapes import LiveShapes
 from visualdl.labs.cnn.live_views import (DIVERGING, GREYS, MapGrid, MosaicView, ProbabilityBars, ScaleLegend,
                                           colourise, rgb_tiles_image, to_qimage)
 from visualdl.labs.common.widgets import combo, select, spin
@@ -194,10 +195,16 @@ class LiveUi:
         ml.addWidget(caption)
         ml.addWidget(scroll, 1)
 
+        # ---- right, second page: the live model's shapes and parameters (describe_config)
+        self.shapes = LiveShapes()
+        self.right_tabs = QTabWidget()
+        self.right_tabs.addTab(maps_box, "Feature maps")
+        self.right_tabs.addTab(self.shapes, "Shapes and parameters")
+
         left.setMaximumWidth(250)
         image_box.setMaximumWidth(290)
         split = QSplitter(Qt.Orientation.Horizontal)
-        for w in (left, image_box, maps_box):
+        for w in (left, image_box, self.right_tabs):
             split.addWidget(w)
         split.setSizes([240, 270, 550])
         root = QVBoxLayout(self)
@@ -243,6 +250,7 @@ class LiveUi:
         top = v["predicted"]
         guess = names[top] if top < len(names) else str(top)
         self.prediction.setText(f"Predicted: <b>{guess}</b> ({v['probs'][top]:.0%})")
+        self.shapes.set_names([layer["name"] for layer in v["layers"]])
         self._redraw_maps()
         self.views_updated.emit()
 

@@ -33,14 +33,15 @@ def shape_text(shape) -> str:
 class StackTable(QTableWidget):
     """The table; export_csv writes its rows (so Export all gives the numbers, not only a picture)."""
 
-    def __init__(self, parent=None):
-        super().__init__(0, len(COLUMNS), parent)
-        self.setHorizontalHeaderLabels(COLUMNS)
+    def __init__(self, parent=None, columns: list[str] | None = None, stretch: int = 1):
+        self.columns = list(columns or COLUMNS)
+        super().__init__(0, len(self.columns), parent)
+        self.setHorizontalHeaderLabels(self.columns)
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
         self.rows: list[list[str]] = []
 
     def set_rows(self, rows: list[list[str]]) -> None:
@@ -53,7 +54,7 @@ class StackTable(QTableWidget):
     def export_csv(self, path) -> None:
         def write(fh):
             writer = csv.writer(fh)
-            writer.writerow(COLUMNS)
+            writer.writerow(self.columns)
             writer.writerows([[t.replace(",", "") for t in row] for row in self.rows])
 
         write_atomic(path, write, newline="", encoding="utf-8")

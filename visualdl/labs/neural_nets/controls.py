@@ -13,6 +13,7 @@ from visualdl.engine.nn.optim import OPTIMIZERS
 from visualdl.engine.playground.features import FEATURES
 from visualdl.engine.playground.network import ACTIVATIONS
 from visualdl.engine.playground.session import TOY_SETS, PlaygroundSpec
+from visualdl.labs.common.binding import WidgetBinding
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 
 SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 0]  # updates per second; 0 = as fast as possible
@@ -125,6 +126,44 @@ class ControlPanel(QWidget):
         guard_wheel_in(self)
         self.layers_spin.valueChanged.connect(self._enable_units)
         self.speed_slider.valueChanged.connect(self._show_speed)
+        self.binding = self._bind()
+        self._enable_units()
+        self._show_speed()
+
+    def _bind(self) -> WidgetBinding:
+        """Every choice the lab remembers, by name (``binding.state()`` is what the settings keep)."""
+        b = WidgetBinding(self)
+        for name, widget in (("dataset", self.set_combo), ("classes", self.classes_spin),
+                             ("points", self.points_spin), ("noise", self.noise_spin), ("val_share", self.val_spin),
+                             ("layers", self.layers_spin), ("activation", self.activation_combo),
+                             ("optimizer", self.optimizer_combo), ("lr", self.lr_spin), ("reg_kind", self.reg_combo),
+                             ("reg_strength", self.reg_spin), ("batch_size", self.batch_spin),
+                             ("speed", self.speed_slider)):
+            b.add(name, widget)
+        for i, box in enumerate(self.unit_spins):
+            b.add(f"units{i + 1}", box)
+        for name, box in self.feature_boxes.items():
+            b.add(f"feature:{name}", box)
+        return b
+
+    def remembered(self) -> dict:
+        """The choices to keep across launches (not own CSV points: those are not saved with them)."""
+        state = self.binding.state()
+        if state["dataset"] == "csv":
+            del state["dataset"]
+        return state
+
+    def restore(self, saved) -> None:
+        """Show remembered choices, quietly; names or values this version does not know are skipped."""
+        if not isinstance(saved, dict):
+            return
+        for name, value in saved.items():
+            if name not in self.binding.names or isinstance(value, (dict, list)):
+                continue
+            try:
+                self.binding.set_state({name: value})
+            except (TypeError, ValueError, OverflowError):
+                pass
         self._enable_units()
         self._show_speed()
 

@@ -23,6 +23,7 @@ from visualdl.labs.neural_nets.plots import Curves, DecisionMap, HiddenSpacePlot
 from visualdl.ui.export import install_export_menu
 from visualdl.ui.presentation import controls_panel
 
+HOVER_HINT = "Hover a line to read its weight · click a neuron to enlarge it"
 MAX_ROWS = 10000  # curve rows kept (about 15 minutes of play at full speed before thinning)
 SPIRAL_NOISE = 0.1  # the toy default (0.2) blurs the arms more than a first lesson wants
 
@@ -32,7 +33,10 @@ def _pct(v) -> str:
 
 
 def _num(v) -> str:
-    return "–" if v is None or v != v else f"{v:.4f}"
+    """A loss for the metrics line: 4 decimals, or 3 significant digits with an exponent when huge (diverging)."""
+    if v is None or v != v:
+        return "–"
+    return f"{v:.4f}" if abs(v) < 1e4 else f"{v:.3g}"
 
 
 def read_csv_job(ctl, path):
@@ -68,6 +72,8 @@ class NeuronDialog(QDialog):
 
 
 class NeuralNetsLab(QWidget):
+    SETTINGS_KEY = "neural_nets/choices"  # the controls' values, remembered across launches
+
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
         self.ctx = ctx
@@ -80,6 +86,7 @@ class NeuralNetsLab(QWidget):
         self.csv_job = None
         self.last_error = ""
         self._build()
+        self.controls.restore(ctx.settings.get(self.SETTINGS_KEY))
         self.job = ctx.runner.submit(playground_job, merge=merge_updates, title="playground")
         self.job.yielded.connect(self._on_update)
         self.job.errored.connect(self._on_job_error)
@@ -90,7 +97,11 @@ class NeuralNetsLab(QWidget):
     def _build(self) -> None:
         self.controls = c = ControlPanel()
         self.diagram = NetworkDiagram()
-        self.hover_label = QLabel("Hover a line to read its weight · click a neuron to enlarge it")
+        self.hover_label = QLabel(HOVER_HINT)
+        self.message_label = QLabel()  # what went wrong (a diverged run, a bad file), until the next run
+        self.message_label.setWordWrap(True)
+        self.message_label.setStyleSheet("color: #8a1c00; font-weight: bold")
+        self.message_label.hide()
         self.metrics_label = QLabel()
         self.metrics_label.setWordWrap(True)
         self.loss_plot = Curves("Loss", "softmax loss")
@@ -110,6 +121,7 @@ class NeuralNetsLab(QWidget):
         middle = QVBoxLayout()
         middle.addWidget(self.diagram, 3)
         middle.addWidget(self.hover_label)
+        middle.addWidget(self.message_label)
         middle.addWidget(self.metrics_label)
         curves = QHBoxLayout()
         curves.addWidget(self.loss_plot)
@@ -170,6 +182,10 @@ class NeuralNetsLab(QWidget):
             return
         self.controls.play_button.setChecked(False)
         self.job.send(("setup", self.controls.spec(self.seed), self.custom_points))
+        self._save_choices()
+
+    def _save_choices(self) -> None:
+        self.ctx.settings.set(self.SETTINGS_KEY, self.controls.remembered())
 
     def play(self) -> None:
         """Start training (``python -m visualdl --lab neural_nets --play``)."""
@@ -199,6 +215,7 @@ class NeuralNetsLab(QWidget):
     @Slot(int)
     def _on_speed_change(self, _i: int) -> None:
         self.job.send(("speed", self.controls.speed()))
+        self._save_choices()
 
     @Slot()
     def _on_run_setting_change(self, *_):
@@ -223,6 +240,7 @@ class NeuralNetsLab(QWidget):
     @Slot()
     def _on_hyper_change(self, *_):
         self.job.send(("set", self.controls.hyper()))
+        self._save_choices()
 
     @Slot(float, float, object)
     def _on_map_clicked(self, x: float, y: float, modifiers) -> None:
@@ -294,9 +312,11 @@ class NeuralNetsLab(QWidget):
     # ------------------------------------------------------------------ updates
     @Slot(object)
     def _on_update(self, u: dict) -> None:
-        for event in u["events"]:
-            if event["kind"] in ("error", "stopped"):
-                self._show_error(event["message"])
+        problems = [e for e in u["events"] if e["kind"] in ("error", "stopped")]
+        if u["reset"] and not problems:
+            self._clear_message()  # a new run: the last run's trouble is over
+        for event in problems:
+            self._show_error(event["message"])
         if u["info"] is not None:
             self.info = info = u["info"]
             self.seed = info["seed"]
@@ -359,8 +379,13 @@ class NeuralNetsLab(QWidget):
 
     def _show_error(self, message: str) -> None:
         self.last_error = message
-        self.hover_label.setText(message)
+        self.message_label.setText(message)
+        self.message_label.show()
         self.ctx.status(message)
+
+    def _clear_message(self) -> None:
+        self.message_label.clear()
+        self.message_label.hide()
 
     @Slot(str)
     def _on_job_error(self, message: str) -> None:
