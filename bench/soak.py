@@ -31,6 +31,41 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def run_logs(lab) -> list:
+    """The RunLogs (training histories) shown by ``lab`` and its tabs: their lengths count iterations."""
+    from PySide6.QtWidgets import QWidget
+
+    logs = []
+    for widget in [lab, *lab.findChildren(QWidget)]:
+        log = getattr(widget, "log", None)
+        if log is not None and hasattr(log, "iterations") and all(log is not other for other in logs):
+            logs.append(log)
+    return logs
+
+
+def iterations(lab) -> int:
+    return sum(int(log.iterations["iteration"][-1]) if len(log) else 0 for log in run_logs(lab))
+
+
+def playing(lab) -> bool:
+    """Whether a play button of ``lab`` says "Pause" (it is training)."""
+    from PySide6.QtWidgets import QPushButton
+    return any(b.text().replace("&", "") == "Pause" for b in lab.findChildren(QPushButton))
+
+
+def start_playing(window, lab, key: str, pump, timeout: float = 300.0) -> None:
+    """Run > Play once the lab has loaded its data and built its model (Play before that is refused
+    or toggles back), then wait for its first iterations."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if not playing(lab):
+            window.play_action.trigger()
+        pump(3.0)
+        if playing(lab) and iterations(lab) > 0:
+            return
+    raise SystemExit(f"lab {key!r} did not start training within {timeout:g} s")
+
+
 def select_tab(root, title: str) -> bool:
     from PySide6.QtWidgets import QTabWidget
     for tabs in root.findChildren(QTabWidget):
@@ -48,6 +83,8 @@ def main() -> int:
     parser.add_argument("--lab", action="append", help="lab key (repeatable); default: cnn and training")
     parser.add_argument("--tab", action="append", default=[], help="tab title to open in the matching --lab")
     parser.add_argument("--switch", type=float, default=5.0, help="seconds each lab stays on screen")
+    parser.add_argument("--report-objects", action="store_true",
+                        help="trace Python allocations after the warm-up and print the lines that grew most")
     args = parser.parse_args()
     labs = args.lab or ["cnn", "training"]
     tabs = dict(zip(labs, args.tab)) if args.tab else ({"cnn": "Live training"} if "cnn" in labs else {})
@@ -67,15 +104,14 @@ def main() -> int:
             app.processEvents()
             time.sleep(0.005)
 
+    opened = {}
     for key in labs:
-        lab = window.show_lab(key)
+        lab = opened[key] = window.show_lab(key)
         if lab is None:
             raise SystemExit(f"unknown lab {key!r}")
         if key in tabs and not select_tab(lab, tabs[key]):
             raise SystemExit(f"lab {key!r} has no tab {tabs[key]!r}")
-        pump(3.0)  # let it load its data on the worker
-        window.play_action.trigger()
-        pump(1.0)
+        start_playing(window, lab, key, pump)
 
     t0 = time.monotonic()
     samples = [(0.0, rss_mb())]
@@ -83,6 +119,7 @@ def main() -> int:
     print(f"{0:6.1f}  {samples[0][1]:7.1f}", flush=True)
     i = 0
     next_sample = t0 + 60
+    traced = None
     while time.monotonic() - t0 < args.minutes * 60:
         window.show_lab(labs[i % len(labs)])
         i += 1
@@ -90,13 +127,29 @@ def main() -> int:
         if time.monotonic() >= next_sample:
             minute = (time.monotonic() - t0) / 60
             samples.append((minute, rss_mb()))
-            print(f"{minute:6.1f}  {samples[-1][1]:7.1f}", flush=True)
+            its = "  ".join(f"{key} it {iterations(lab):,}" for key, lab in opened.items())
+            print(f"{minute:6.1f}  {samples[-1][1]:7.1f}   {its}", flush=True)
             next_sample += 60
+            if args.report_objects and traced is None and minute >= args.warmup:
+                import tracemalloc
+                tracemalloc.start(1)
+                traced = tracemalloc.take_snapshot()
     after = [mb for minute, mb in samples if minute >= args.warmup]
     if len(after) >= 2:
         growth = max(after) - after[0]
         print(f"growth after minute {args.warmup:g}: {growth:.1f} MB (max {max(after):.1f}, "
               f"at minute {args.warmup:g}: {after[0]:.1f}); target < 50 MB -> {'ok' if growth < 50 else 'FAILED'}")
+    elapsed = time.monotonic() - t0
+    for key, lab in opened.items():
+        n = iterations(lab)
+        print(f"{key}: {n:,} iterations in {elapsed / 60:.1f} min ({n / elapsed:.1f} it/s overall)")
+    if traced is not None:
+        import tracemalloc
+        diff = tracemalloc.take_snapshot().compare_to(traced, "lineno")
+        print("Python allocations that grew most since the warm-up (tracemalloc):")
+        for stat in diff[:15]:
+            print(f"  {stat.size_diff / 2**20:+8.2f} MB {stat.count_diff:+9,d} blocks  {stat.traceback[0]}")
+        tracemalloc.stop()
     window.close()
     pump(0.5)
     return 0
