@@ -6,8 +6,11 @@
 
 Each --lab (with an optional --tab of that lab, chosen by its visible title) is opened in the real
 window and started through Run > Play; the labs then take turns on screen, a few seconds each, so
-every lab's live views keep drawing. Prints RSS (MB) once a minute and, at the end, the growth
-after the first --warmup minutes (target: under 50 MB after the first 5 minutes).
+every lab's live views keep drawing. Prints RSS (MB) once a minute, the lowest RSS seen during
+that minute (sampled every few seconds: a CNN step's temporaries come and go by 50 MB and more,
+what memory keeps shows in the floor) and each lab's iterations so far; at the end, the growth
+after the first --warmup minutes (target: under 50 MB after the first 5 minutes) and iterations/s.
+--report-objects also prints the Python allocation sites that grew most after the warm-up.
 """
 from __future__ import annotations
 
@@ -114,31 +117,37 @@ def main() -> int:
         start_playing(window, lab, key, pump)
 
     t0 = time.monotonic()
-    samples = [(0.0, rss_mb())]
-    print(f"minute  RSS MB   (labs {labs}, tabs {tabs})", flush=True)
-    print(f"{0:6.1f}  {samples[0][1]:7.1f}", flush=True)
+    samples = [(0.0, rss_mb(), rss_mb())]  # (minute, RSS at the minute, lowest RSS seen during that minute)
+    print(f"minute  RSS MB  floor MB   (labs {labs}, tabs {tabs})", flush=True)
+    print(f"{0:6.1f}  {samples[0][1]:6.1f}  {samples[0][2]:8.1f}", flush=True)
     i = 0
     next_sample = t0 + 60
+    floor = samples[0][1]
     traced = None
     while time.monotonic() - t0 < args.minutes * 60:
         window.show_lab(labs[i % len(labs)])
         i += 1
         pump(min(args.switch, max(0.05, next_sample - time.monotonic())))
+        now_mb = rss_mb()
+        floor = min(floor, now_mb)
         if time.monotonic() >= next_sample:
             minute = (time.monotonic() - t0) / 60
-            samples.append((minute, rss_mb()))
+            samples.append((minute, now_mb, floor))
+            floor = now_mb
             its = "  ".join(f"{key} it {iterations(lab):,}" for key, lab in opened.items())
-            print(f"{minute:6.1f}  {samples[-1][1]:7.1f}   {its}", flush=True)
+            print(f"{minute:6.1f}  {now_mb:6.1f}  {samples[-1][2]:8.1f}   {its}", flush=True)
             next_sample += 60
             if args.report_objects and traced is None and minute >= args.warmup:
                 import tracemalloc
                 tracemalloc.start(1)
                 traced = tracemalloc.take_snapshot()
-    after = [mb for minute, mb in samples if minute >= args.warmup]
-    if len(after) >= 2:
-        growth = max(after) - after[0]
-        print(f"growth after minute {args.warmup:g}: {growth:.1f} MB (max {max(after):.1f}, "
-              f"at minute {args.warmup:g}: {after[0]:.1f}); target < 50 MB -> {'ok' if growth < 50 else 'FAILED'}")
+    for column, what in ((1, "RSS at each minute"), (2, "floor (lowest RSS of each minute: memory kept, "
+                                                          "not a training step's temporaries)")):
+        after = [s[column] for s in samples if s[0] >= args.warmup]
+        if len(after) >= 2:
+            growth = max(after) - after[0]
+            print(f"growth after minute {args.warmup:g}, {what}: {growth:.1f} MB (max {max(after):.1f}, at minute "
+                  f"{args.warmup:g}: {after[0]:.1f}); target < 50 MB -> {'ok' if growth < 50 else 'FAILED'}")
     elapsed = time.monotonic() - t0
     for key, lab in opened.items():
         n = iterations(lab)
