@@ -289,3 +289,29 @@ def test_preprocessing_on_cifar(qtbot, lab, cifar_path):
     assert sum(len(c.getData()[0]) for c in curves(page.pca_plot)) == 300
     means = [float(m) for m in page.runner.status.text().split("(R, G, B): ")[1].rstrip(".").split(", ")]
     assert 100 < means[0] < 150 and means[2] < means[0]  # CIFAR-10 is reddish-grey on average
+
+
+def test_layer_monitor_ratio_curves_stay_bounded_and_keep_spikes(qtbot, lab, monkeypatch):
+    """An hour of snapshots (about 5 a second) must not grow the ratio curves without end."""
+    import dataclasses
+
+    import visualdl.labs.practice.monitor_tab as monitor_tab
+
+    monkeypatch.setattr(monitor_tab, "RATIOS_EXACT", 50)
+    dash = lab.dashboard
+    qtbot.waitUntil(lambda: dash.data is not None and dash._run >= 1, timeout=30000)
+    n = len(lab.pages["monitor"].history)
+    click(qtbot, dash.step_button)
+    page = lab.pages["monitor"]
+    qtbot.waitUntil(lambda: len(page.history) > n, timeout=20000)
+    snap = lab.ctx.training_snapshot()
+    names = [k for k in snap["update_ratios"] if k.endswith(".W")]
+    for i in range(2, 1000):  # what the dashboard would send as training goes on
+        ratios = {k: (0.5 if i == 77 else 1e-3 * (1 + i % 7)) for k in names}
+        lab.ctx.set_training_snapshot(dataclasses.replace(snap, iteration=i, update_ratios=ratios))
+    page = open_tab(qtbot, lab, "monitor")
+    for name in names:
+        its = [it for it, _ in page.ratios[name]]
+        assert len(its) <= 100 and its == sorted(its) and its[-50:] == list(range(950, 1000))
+        assert 77 in its and max(r for _, r in page.ratios[name]) == 0.5  # the spike is still drawn
+    assert sorted(len(c.getData()[0]) for c in curves(page.ratio_plot)) == sorted(len(page.ratios[k]) for k in names)

@@ -3,7 +3,8 @@
 The engine is grouped by what each part is:
 
     nn/            the network engine: layers, init, losses, regularization, optim, models,
-                   trainer, augment, serialize, metrics, gradcheck (and _parallel, its thread pool)
+                   trainer, history, thinning, augment, serialize, metrics, gradcheck (and _parallel,
+                   its thread pool)
     classical/     the course's first classifiers: k-nearest neighbours (classifiers.py), the
                    linear classifier (linear.py), decision regions on a grid (regions.py)
     autograd/      the scalar/array autograd and the parser of typed expressions (lab 4)

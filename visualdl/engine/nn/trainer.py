@@ -27,6 +27,7 @@ import numpy as np
 from visualdl.engine.nn.augment import augment_batch
 from visualdl.engine.nn.histograms import layer_histograms
 from visualdl.engine.nn.models import build_model, check_memory, validate_config
+from visualdl.engine.nn.history import History  # noqa: F401 - also imported from here
 
 TRAIN_EVAL_SIZE = 1000  # examples used for the epoch-end train accuracy
 EVAL_CHUNK = 250  # examples per forward pass when evaluating (bounds memory)
@@ -34,34 +35,6 @@ EVAL_CHUNK = 250  # examples per forward pass when evaluating (bounds memory)
 
 class TrainingStopped(RuntimeError):
     """step() was called after training stopped (for example the loss became NaN)."""
-
-
-class History:
-    """What happened so far.
-
-    - iterations: list of step() dicts (one per minibatch update)
-    - epochs: list of {"epoch", "iteration", "train_acc", "val_acc"}
-    """
-
-    def __init__(self):
-        self.iterations: list[dict] = []
-        self.epochs: list[dict] = []
-
-    def to_dict(self) -> dict:
-        return {"iterations": copy.deepcopy(self.iterations), "epochs": copy.deepcopy(self.epochs)}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "History":
-        if not isinstance(d, dict) or not isinstance(d.get("iterations"), list) \
-                or not isinstance(d.get("epochs"), list):
-            raise ValueError("Invalid history: expected a dict with lists 'iterations' and 'epochs'")
-        h = cls()
-        h.iterations = copy.deepcopy(d["iterations"])
-        h.epochs = copy.deepcopy(d["epochs"])
-        return h
-
-    def __len__(self) -> int:
-        return len(self.iterations)
 
 
 def _stats(a) -> tuple[float, float, float]:
@@ -251,7 +224,7 @@ class Trainer:
     def _stop(self, reason: str, metrics: dict) -> dict:
         self.stopped_reason = reason
         metrics["stopped"] = reason
-        self.history.iterations.append(metrics)
+        self.history.add_iteration(metrics)
         self._last_step = metrics
         return metrics
 
@@ -326,7 +299,7 @@ class Trainer:
         self._pos += 1
         if self._pos >= self.iterations_per_epoch:
             self._end_epoch(metrics)
-        self.history.iterations.append(metrics)
+        self.history.add_iteration(metrics)
         self._last_step = metrics
         return metrics
 
@@ -345,7 +318,7 @@ class Trainer:
         val_acc = self.evaluate("val") if len(self.data.X_val) else float("nan")
         metrics["epoch"] = float(self.epochs_done)
         metrics["train_acc"], metrics["val_acc"] = train_acc, val_acc
-        self.history.epochs.append({"epoch": self.epochs_done, "iteration": self.iteration,
+        self.history.add_epoch({"epoch": self.epochs_done, "iteration": self.iteration,
                                     "train_acc": train_acc, "val_acc": val_acc})
         decay = self.config["lr_decay"]
         if decay != 1.0:

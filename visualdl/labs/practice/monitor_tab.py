@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QVBoxLayout, QWidget
 
+from visualdl.engine.nn.thinning import Bound
 from visualdl.labs.common.palette import run_hex
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.practice.common import ExperimentPage, draw_ridge, make_plot, side_panel, wrap_label
@@ -19,6 +20,7 @@ from visualdl.labs.practice.common import ExperimentPage, draw_ridge, make_plot,
 QUANTITIES = [("weight", "Weights"), ("act", "Activations"), ("grad", "Gradients dL/d(output)")]
 BAND = (3e-4, 3e-3)  # the ~1e-3 rule of thumb for ||update|| / ||weight||
 KEEP = 200  # snapshots remembered
+RATIOS_EXACT = 2_000  # newest ratio points per layer kept exactly; older ones thinned (engine.nn.thinning)
 
 
 class MonitorPage(ExperimentPage):
@@ -27,7 +29,8 @@ class MonitorPage(ExperimentPage):
     def __init__(self, ctx, parent=None):
         super().__init__(ctx, parent)
         self.history: deque = deque(maxlen=KEEP)
-        self.ratios: dict[str, list] = {}
+        self.ratios: dict[str, list] = {}  # weight name -> [(iteration, ratio)], bounded
+        self._ratio_bounds: dict[str, Bound] = {}
         self.layer_names: list[str] = []
         self.quantity_combo = combo(QUANTITIES)
         self.layer_combo = combo([])
@@ -68,7 +71,7 @@ class MonitorPage(ExperimentPage):
             return
         if self.history and snap["iteration"] < self.history[-1]["iteration"]:
             self.history.clear()  # a new run (reset / rebuild)
-            self.ratios = {}
+            self.ratios, self._ratio_bounds = {}, {}
         if self.history and snap["iteration"] == self.history[-1]["iteration"]:
             return
         names = [f"{i}: {row['name']}" for i, row in enumerate(snap.get("layers", []))]
@@ -84,9 +87,19 @@ class MonitorPage(ExperimentPage):
         self.history.append({"iteration": snap["iteration"], "hists": snap["histograms"]})
         for name, r in (snap.get("update_ratios") or {}).items():
             if name.endswith(".W") and np.isfinite(r) and r > 0:
-                self.ratios.setdefault(name, []).append((snap["iteration"], r))
+                self._add_ratio(name, snap["iteration"], r)
         if self.isVisible():
             self.redraw()
+
+    def _add_ratio(self, name: str, iteration: int, ratio: float) -> None:
+        """One point of a weight's ratio curve; an hour of snapshots keeps the newest RATIOS_EXACT
+        points and, before them, the lowest and highest ratio of each stretch of iterations."""
+        pts = self.ratios.setdefault(name, [])
+        pts.append((iteration, ratio))
+        bound = self._ratio_bounds.setdefault(name, Bound(RATIOS_EXACT, 2 * RATIOS_EXACT, 1))
+        if bound.due(len(pts)):
+            it, r = np.array(pts).T
+            pts[:] = [pts[i] for i in bound.plan([r], it)]
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)

@@ -2,7 +2,12 @@
 
 Per-iteration rows come from ``Trainer.step()`` dicts; the rows that finished an epoch also carry
 ``train_acc``/``val_acc``. Columns grow by doubling so appending 100,000+ rows stays cheap, and
-the plots read views of them without copying.
+the plots read views of them without copying. A long run stays bounded
+(``visualdl.engine.nn.thinning``): the newest ``ITERATIONS_EXACT`` iterations are exact; past twice
+that, older rows are thinned to the min and max raw loss of each small bucket (epochs: of train and
+validation accuracy), so spikes stay on the curves. The smoothed loss of a thinned row is the value
+it had when it was recorded (a later smoothing change recomputes it over the kept rows). Exports of a
+thinned run say so: a leading ``#`` line in the CSV, a "thinned" entry in the JSON.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import numpy as np
 
 from visualdl.atomic import write_atomic
 from visualdl.engine.nn.metrics import debiased_ema
+from visualdl.engine.nn.thinning import Bound
 
 ITERATION_COLUMNS = ("iteration", "epoch", "loss", "data_loss", "reg_loss", "batch_acc", "lr", "update_ratio")
 SMOOTHED = "smoothed_loss"  # filled by RunLog from the loss column
@@ -41,6 +47,12 @@ class Columns:
         self._data[:, self.n:need] = block.T
         self.n = need
 
+    def keep(self, rows: np.ndarray) -> None:
+        """Keep only the rows at these (sorted) indices, in order."""
+        kept = self._data[:, rows]
+        self.n = kept.shape[1]
+        self._data[:, : self.n] = kept
+
     def __getitem__(self, name: str) -> np.ndarray:
         return self._data[self.names.index(name), : self.n]
 
@@ -62,6 +74,8 @@ def _num(value) -> float:
 class RunLog:
     """One run's curves: iterations (+ smoothed loss) and epochs, with its config and label."""
 
+    ITERATIONS_EXACT, EPOCHS_EXACT = 50_000, 20_000  # 9 float64 columns: ~7 MB at most
+
     def __init__(self, label: str = "run", config: dict | None = None, smoothing: float = 0.6):
         self.label = label
         self.config = config or {}
@@ -69,6 +83,8 @@ class RunLog:
         self.epochs = Columns(EPOCH_COLUMNS)
         self.smoothing = smoothing
         self._ema_state = None
+        self._bounds = (Bound(self.ITERATIONS_EXACT, 2 * self.ITERATIONS_EXACT, 1),
+                        Bound(self.EPOCHS_EXACT, 2 * self.EPOCHS_EXACT, 2))
 
     def append(self, rows: list[dict]) -> None:
         """Add Trainer.step() dicts (epoch-end rows also fill the epoch columns)."""
@@ -78,6 +94,16 @@ class RunLog:
         smoothed = self.iterations[SMOOTHED]
         smoothed[start:], self._ema_state = debiased_ema(self.iterations["loss"][start:], self.smoothing,
                                                           self._ema_state)
+        for cols, bound, keys in ((self.iterations, self._bounds[0], ("loss",)),
+                                  (self.epochs, self._bounds[1], ("train_acc", "val_acc"))):
+            if bound.due(len(cols)):
+                cols.keep(bound.plan([cols[k] for k in keys], cols["iteration"]))
+
+    @property
+    def thinned(self) -> dict | None:
+        """What was thinned away ({"iterations": ..., "epochs": ...}), or None when every row is exact."""
+        out = {name: b.describe() for name, b in zip(("iterations", "epochs"), self._bounds) if b.describe()}
+        return out or None
 
     def copy(self, label: str | None = None) -> "RunLog":
         """An independent copy (kept runs for comparison keep their curves while training goes on)."""
@@ -102,11 +128,15 @@ class RunLog:
 
     def to_dict(self) -> dict:
         iterations = [{k: v for k, v in row.items() if k != SMOOTHED} for row in self.iterations.rows()]
-        return {"label": self.label, "config": self.config, "iterations": iterations, "epochs": self.epochs.rows()}
+        out = {"label": self.label, "config": self.config, "iterations": iterations, "epochs": self.epochs.rows()}
+        if self.thinned:
+            out["thinned"] = self.thinned
+        return out
 
     # ---------------------------------------------------------------- files
     def write_csv(self, path) -> Path:
-        """One row per iteration; train_acc/val_acc filled on the rows that ended an epoch."""
+        """One row per iteration; train_acc/val_acc filled on the rows that ended an epoch.
+        A thinned run (see the module docstring) starts with one ``#`` line saying what was thinned."""
         path = Path(path)
         by_iteration = {int(it): (tr, va) for it, tr, va in zip(self.epochs["iteration"], self.epochs["train_acc"],
                                                                  self.epochs["val_acc"])}
@@ -114,6 +144,8 @@ class RunLog:
 
         def write(fh):
             writer = csv.writer(fh)
+            if self.thinned:
+                fh.write(f"# thinned: {json.dumps(self.thinned)}\n")
             writer.writerow(header)
             cols = [self.iterations[c].tolist() for c in ITERATION_COLUMNS]
             smoothed = self.smoothed_loss.tolist()
