@@ -70,6 +70,7 @@ class Monkey:
         self.tabs_visited: set[tuple] = set()  # ... of every tab that was current at some point
         self.force_open: str | None = None     # the next open-file dialog answers this
         self.modals_closed: dict[str, int] = {}
+        self.during: dict[str, int] = {}
         self.qt_warnings: dict[str, int] = {}
 
     # ------------------------------------------------------------------ recording
@@ -88,6 +89,8 @@ class Monkey:
         kind = what.split(" ", 1)[0]
         self.counts[kind] = self.counts.get(kind, 0) + 1
         self.recent.append(what)
+        for title in {job.title or "job" for job in self.ctx.runner.active_jobs()}:
+            self.during[title] = self.during.get(title, 0) + 1  # events thrown while that job ran
         if self.verbose:
             print(f"{self.events:6d} {what}", flush=True)
 
@@ -241,6 +244,9 @@ class Monkey:
         self.qt_warnings[first] = self.qt_warnings.get(first, 0) + 1
 
     def trigger_menu_action(self) -> None:
+        # View > "<n>. <title>" of a lab not asked for is left out, so --lab keeps the run on its labs.
+        other_labs = {f"{spec.number}. {spec.title}".replace("&", "").lower() for spec in self.window.specs
+                      if spec.key not in self.labs}
         actions = []
         for top in self.window.menuBar().actions():
             menu = top.menu()
@@ -250,7 +256,7 @@ class Monkey:
                 text = action.text().replace("&", "").lower()
                 if action.isSeparator() or action.menu() is not None or not action.isEnabled():
                     continue
-                if any(word in text for word in SKIP_ACTIONS):
+                if any(word in text for word in SKIP_ACTIONS) or text in other_labs:
                     continue
                 actions.append(action)
         if actions:
@@ -351,6 +357,10 @@ def run(seconds: float, seed: int, labs: list[str] | None = None, cifar: str | N
             deadline = time.monotonic() + period
             while time.monotonic() < deadline:
                 app.processEvents()
+            if len(labs) < len(keys) and monkey.current_key() not in labs:  # the lab list or a key left them
+                key = monkey.rng.choice(labs)
+                monkey.note(f"lab {key} (back)")
+                monkey.switch_to(key)
             if monkey.events % 10 == 0:
                 monkey.tab_bars()  # random clicks switch tabs too: count them for coverage
             took = time.monotonic() - started
@@ -382,7 +392,7 @@ def run(seconds: float, seed: int, labs: list[str] | None = None, cifar: str | N
             "seed": seed, "labs": labs, "alive": alive, "seconds": seconds,
             "tabs": (len(monkey.tabs_visited & monkey.tabs_all), len(monkey.tabs_all)), "tabs_missing": missing,
             "modals_closed": monkey.modals_closed, "qt_warnings": monkey.qt_warnings,
-            "longest_event": longest}
+            "longest_event": longest, "during": monkey.during}
 
 
 def window_labs_tabs(monkey: Monkey, key: str, lab) -> None:
@@ -407,6 +417,8 @@ def main() -> int:
     print("  by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(report["counts"].items())))
     print(f"  tracebacks: {len(report['found'])}; worker threads left after close: {report['threads_left']}; "
           f"window alive at the end: {report['alive']}")
+    print("  events thrown while a job ran: " + ", ".join(f"{k} {v}" for k, v in
+                                                        sorted(report["during"].items(), key=lambda kv: -kv[1])))
     visited, total = report["tabs"]
     print(f"  tabs visited: {visited}/{total}" + (f"; never: {report['tabs_missing']}" if report["tabs_missing"] else ""))
     print(f"  longest event (with its processing): {report['longest_event'][0]:.2f} s ({report['longest_event'][1]})")
