@@ -164,6 +164,16 @@ class Monkey:
         number = next(spec.number for spec in self.window.specs if spec.key == key)
         QTest.keyClick(self.window, getattr(Qt.Key, f"Key_{number}"), Qt.KeyboardModifier.ControlModifier)
 
+    def top_menus(self):
+        """File, Run, View, Help... as the menu bar's own children.
+
+        Not through QAction.menu(): on PySide6 6.10 that call leaves the Python side of a submenu made
+        by addMenu("...") (File > Export plot) dead, a crash no user can cause.
+        """
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMenu
+        return self.window.menuBar().findChildren(QMenu, options=Qt.FindChildOption.FindDirectChildrenOnly)
+
     def current_key(self) -> str:
         lab = self.window.current_lab()
         return next((key for key, widget in self.window.labs.items() if widget is lab), "-")
@@ -218,8 +228,8 @@ class Monkey:
 
     def open_real_cifar(self) -> None:
         """File > Open CIFAR-10 archive… answered with the real archive: it loads while the monkey goes on."""
-        action = next(a for top in self.window.menuBar().actions() if top.menu() is not None
-                      for a in top.menu().actions() if a.text().startswith("Open CIFAR-10 archive"))
+        action = next(a for menu in self.top_menus() for a in menu.actions()
+                      if a.text().startswith("Open CIFAR-10 archive"))
         self.note("cifar open")
         self.force_open = self.cifar
         action.trigger()
@@ -248,10 +258,7 @@ class Monkey:
         other_labs = {f"{spec.number}. {spec.title}".replace("&", "").lower() for spec in self.window.specs
                       if spec.key not in self.labs}
         actions = []
-        for top in self.window.menuBar().actions():
-            menu = top.menu()
-            if menu is None:
-                continue
+        for menu in self.top_menus():
             for action in menu.actions():
                 text = action.text().replace("&", "").lower()
                 if action.isSeparator() or action.menu() is not None or not action.isEnabled():

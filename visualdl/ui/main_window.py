@@ -109,10 +109,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Save session…", self.save_session_dialog, ["Ctrl+S"])
         self._action(file_menu, "Load session…", self.load_session_dialog, ["Ctrl+L"])
         file_menu.addSeparator()
-        # Made here, not by addMenu("..."): PySide6 drops the Python side of a submenu that addMenu
-        # created as soon as anyone asks the File action for its menu(), and this slot then crashed.
-        self.export_menu = QMenu("Export plot", self)
-        file_menu.addMenu(self.export_menu)
+        self.export_menu = file_menu.addMenu("Export plot")
         self.export_menu.aboutToShow.connect(self._on_export_menu_show)
         self._action(file_menu, "Export all plots…", self.export_all_dialog, ["Ctrl+E"],
                      "Write every plot of this lab as PNG, SVG and CSV into a folder")
