@@ -367,7 +367,7 @@ def run(seconds: float, seed: int, labs: list[str] | None = None, cifar: str | N
             if len(labs) < len(keys) and monkey.current_key() not in labs:  # the lab list or a key left them
                 key = monkey.rng.choice(labs)
                 monkey.note(f"lab {key} (back)")
-                monkey.switch_to(key)
+                monkey.window.show_lab(key)  # not Ctrl+<n>: a focused editor may keep that key
             if monkey.events % 10 == 0:
                 monkey.tab_bars()  # random clicks switch tabs too: count them for coverage
             took = time.monotonic() - started
