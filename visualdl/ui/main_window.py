@@ -380,15 +380,18 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_export_menu_show(self) -> None:
-        self.export_menu.clear()
+        # The menu that is opening, not self.export_menu: on PySide6 6.10 that wrapper can be dead
+        # (asking the File action for its menu() again kills it) while the menu itself lives on.
+        menu = self.sender() if isinstance(self.sender(), QMenu) else self.export_menu
+        menu.clear()
         targets = self.export_targets()
         if not targets:
-            self.export_menu.addAction("(this lab has no plots)").setEnabled(False)
+            menu.addAction("(this lab has no plots)").setEnabled(False)
         for name, target in targets.items():
             for fmt in ("PNG", "SVG", "CSV"):
                 if fmt == "CSV" and not exporting.can_export_csv(target):
                     continue
-                action = self.export_menu.addAction(f"{name} as {fmt}…")
+                action = menu.addAction(f"{name} as {fmt}…")
                 action.setData((name, fmt))
                 action.triggered.connect(self._on_export_one_triggered)
 
