@@ -167,7 +167,7 @@ def test_the_snapshot_is_typed_and_carries_the_input_shape_the_network_view_show
     from visualdl.data import load_dataset
     from visualdl.engine.models import default_config
     from visualdl.engine.trainer import Snapshot, Trainer
-    from visualdl.labs.backprop_layout import network_boxes
+    from visualdl.labs.backprop.layout import network_boxes
 
     trainer = Trainer(default_config("linear"), load_dataset("spiral", n_points=60))
     trainer.step()

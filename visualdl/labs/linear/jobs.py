@@ -14,7 +14,6 @@ from visualdl.engine.classical.classifiers import LinearClassifier
 from visualdl.engine.course.demos import linear_vs_hidden
 from visualdl.engine.course.linear2d import Linear2D, class_lines
 from visualdl.engine.classical.regions import make_grid, predict_grid
-from visualdl.labs.common.jobs import next_commands
 
 RUN_INTERVAL = 0.03  # seconds between steps while running, so a student can watch the lines move
 
@@ -57,8 +56,8 @@ def linear2d_job(ctl, X, y, num_classes, loss="svm", reg=0.0, lr=0.05, seed=0, r
     steps, running = 0, False
     yield _snapshot_2d(model, X, y, grid, steps, running)
     while not ctl.cancelled:
-        commands = next_commands(ctl, busy=running)
-        if commands is None:
+        commands = ctl.next_commands(wait=not running)
+        if not commands and not running:
             yield None  # idle: lets the runner deliver a pending snapshot
             continue
         changed = False
@@ -158,8 +157,8 @@ def linear_images_job(ctl, data, config: dict, image_index: int = 0, epochs: flo
 
     yield _image_snapshot(trainer, image_index, [], [], training())
     while not ctl.cancelled:
-        commands = next_commands(ctl, busy=training())
-        if commands is None:
+        commands = ctl.next_commands(wait=not training())
+        if not commands and not training():
             yield None  # idle: lets the runner deliver a pending snapshot
             continue
         for cmd in commands:
