@@ -345,10 +345,23 @@ class LatestJob:
     def __init__(self):
         self.job: Job | None = None
 
-    def start(self, job: Job) -> Job:
+    def start(self, job: Job | None) -> Job | None:
+        """Cancel the previous job (if it still runs); ``job`` is the current one from now on."""
         self.cancel()
         self.job = job
         return job
+
+    def drop(self) -> None:
+        """Cancel the current job and forget it: no late result of it counts any more."""
+        self.cancel()
+        self.job = None
+
+    def send(self, command: Any) -> bool:
+        """Send a command to the current job if it still runs; whether it did."""
+        if not self.is_running():
+            return False
+        self.job.send(command)
+        return True
 
     def is_current(self, sender) -> bool:
         return sender is not None and sender is self.job

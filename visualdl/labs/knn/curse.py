@@ -20,6 +20,7 @@ from visualdl.labs.common.image_source import image_source_combo, start_image_lo
 from visualdl.labs.common.plots import legend_html, plain_axis
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.ui.export import install_export_menu
+from visualdl.ui.worker import LatestJob
 
 DIMENSIONS = [(1, "1"), (2, "2"), (3, "3"), (10, "10"), (100, "100"), (3072, "3072 (CIFAR image)")]
 RANDOM_DIMS = [1, 2, 3, 12, 48, 192, 768, 3072]
@@ -64,8 +65,8 @@ class CursePage(QWidget):
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
         self.ctx = ctx
-        self.job = None
-        self.load_job = None
+        self.job = LatestJob()
+        self.load_job = LatestJob()
         self.pending = None  # what to run once the images are loaded: "distances" or "timing"
         self.concentration: dict | None = None
         self.timing: dict | None = None
@@ -203,7 +204,7 @@ class CursePage(QWidget):
         if load is None:
             return
         self.pending = what
-        self.load_job = load
+        self.load_job.start(load)
         load.finished.connect(self._on_loaded)
         load.errored.connect(self._on_error)
         for button in (self.distances_button, self.timing_button):
@@ -211,25 +212,25 @@ class CursePage(QWidget):
 
     @Slot(object)
     def _on_loaded(self, data) -> None:
-        if data is None or self.sender() is not self.load_job:
+        if data is None or not self.load_job.is_current(self.sender()):
             self._buttons_on()
             return
         if self.pending == "distances":
             self.status_label.setText(f"Measuring distances on random data and {data.name} images…")
-            self.job = self.ctx.runner.submit(concentration_job, data.X_train, title="distance-concentration")
-            self.job.finished.connect(self._on_concentration_done)
+            self.job.start(self.ctx.runner.submit(concentration_job, data.X_train, title="distance-concentration"))
+            self.job.job.finished.connect(self._on_concentration_done)
         else:
             sizes = [s for s in TIMING_SIZES if s <= len(data.y_train)]
             self.status_label.setText(f"Timing kNN on {data.name}: {', '.join(map(str, sizes))} training images…")
-            self.job = self.ctx.runner.submit(timing_job, data.X_train, data.y_train, data.X_test[:200], sizes,
-                                              title="knn-timing")
-            self.job.finished.connect(self._on_timing_done)
-        self.job.errored.connect(self._on_error)
+            self.job.start(self.ctx.runner.submit(timing_job, data.X_train, data.y_train, data.X_test[:200], sizes,
+                                              title="knn-timing"))
+            self.job.job.finished.connect(self._on_timing_done)
+        self.job.job.errored.connect(self._on_error)
         self.data_name = data.name
 
     @Slot(object)
     def _on_concentration_done(self, result) -> None:
-        if self.sender() is not self.job:
+        if not self.job.is_current(self.sender()):
             return
         self._buttons_on()
         if result is None:
@@ -246,7 +247,7 @@ class CursePage(QWidget):
 
     @Slot(object)
     def _on_timing_done(self, result) -> None:
-        if self.sender() is not self.job:
+        if not self.job.is_current(self.sender()):
             return
         self._buttons_on()
         if result is None:
@@ -274,6 +275,5 @@ class CursePage(QWidget):
         return {"curse grid": self.grid_plot, "distance concentration": self.conc_plot, "test time": self.time_plot}
 
     def shutdown(self) -> None:
-        for job in (self.load_job, self.job):
-            if job is not None:
-                job.cancel()
+        for slot in (self.load_job, self.job):
+            slot.cancel()

@@ -20,6 +20,7 @@ from visualdl.labs.common.image_source import held_out_size, image_source_combo,
 from visualdl.labs.common.plots import accuracy_axis, class_color, legend_html, plain_axis, rgb_pixmap, write_csv
 from visualdl.labs.linear.jobs import linear_image_config, linear_images_job, merge_image_snapshots
 from visualdl.ui.export import install_export_menu
+from visualdl.ui.worker import LatestJob
 
 
 TEMPLATE_SCALE = 2  # a 32x32 template drawn 64x64, so the ten and the score chart fit 1280x800
@@ -95,8 +96,8 @@ class LinearImagesPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.data = None
-        self.load_job = None
-        self.job = None
+        self.load_job = LatestJob()
+        self.job = LatestJob()
         self.snap: dict | None = None
         self.iters: list[float] = []
         self.losses: list[float] = []
@@ -215,13 +216,13 @@ class LinearImagesPage(QWidget):
         if job is None:
             return
         self.stop()
-        self.load_job = job
+        self.load_job.start(job)
         job.finished.connect(self._on_loaded)
         job.errored.connect(self._on_error)
 
     @Slot(object)
     def _on_loaded(self, data) -> None:
-        if data is None or self.sender() is not self.load_job:
+        if data is None or not self.load_job.is_current(self.sender()):
             return
         self.start_training(data)
 
@@ -235,11 +236,11 @@ class LinearImagesPage(QWidget):
         self._set_score_ticks(data.class_names)
         config = linear_image_config(self.loss_combo.currentData(), self.lr_spin.value(), self.reg_spin.value(),
                                      self.batch_spin.value())
-        self.job = self.ctx.runner.submit(linear_images_job, data, config, self.image_spin.value(),
+        self.job.start(self.ctx.runner.submit(linear_images_job, data, config, self.image_spin.value(),
                                           epochs=float(self.epochs_spin.value()), merge=merge_image_snapshots,
-                                          title="linear-images")
-        self.job.yielded.connect(self._on_snapshot)
-        self.job.errored.connect(self._on_error)
+                                          title="linear-images"))
+        self.job.job.yielded.connect(self._on_snapshot)
+        self.job.job.errored.connect(self._on_error)
         self.stop_button.setEnabled(True)
         self.status_label.setText(f"Training on {len(data.y_train)} {data.name} images…")
 
@@ -252,24 +253,21 @@ class LinearImagesPage(QWidget):
 
     @Slot()
     def stop(self) -> None:
-        if self.job is not None and self.job.is_running():
-            self.job.cancel()
+        self.job.cancel()
         self.stop_button.setEnabled(False)
 
     @Slot(int)
     def _on_image_change(self, index: int) -> None:
-        if self.job is not None and self.job.is_running():
-            self.job.send(("image", index))
+        self.job.send(("image", index))
 
     @Slot(float)
     def _on_lr_change(self, value: float) -> None:
-        if self.job is not None and self.job.is_running():
-            self.job.send(("lr", value))
+        self.job.send(("lr", value))
 
     # ------------------------------------------------------------------ drawing
     @Slot(object)
     def _on_snapshot(self, snap: dict) -> None:
-        if self.sender() is not self.job:
+        if not self.job.is_current(self.sender()):
             return
         self.snap = snap
         for row in snap["rows"]:
@@ -317,6 +315,5 @@ class LinearImagesPage(QWidget):
                 "weight templates": self.templates_view, "class scores": self.scores_plot}
 
     def shutdown(self) -> None:
-        for job in (self.load_job, self.job):
-            if job is not None:
-                job.cancel()
+        for slot in (self.load_job, self.job):
+            slot.cancel()
