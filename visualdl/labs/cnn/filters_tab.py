@@ -187,7 +187,8 @@ class FiltersTab(QWidget):
             self.status_label.setStyleSheet(ERROR_STYLE)
 
     # ------------------------------------------------------------------ kernel
-    def size(self) -> int:
+    def kernel_size(self) -> int:
+        """The kernel's side (3 or 5); not QWidget.size(), which layouts and tests still need."""
         return int(self.size_combo.currentData())
 
     def kernel(self) -> np.ndarray:
@@ -214,23 +215,23 @@ class FiltersTab(QWidget):
     def _set_preset(self, name: str) -> None:
         select(self.preset_combo, name)
         if name != "custom":
-            self._set_kernel(kernel_preset(name, self.size()))
+            self._set_kernel(kernel_preset(name, self.kernel_size()))
 
     @Slot(int)
     def _on_size_change(self, _index: int) -> None:
         name = self.preset_combo.currentData()
         if name == "custom":  # keep the typed numbers: a 3x3 goes to the centre of 5x5, 5x5 keeps its centre
             old = self._kernel
-            if self.size() == 5 and old.shape[0] == 3:
+            if self.kernel_size() == 5 and old.shape[0] == 3:
                 new = np.zeros((5, 5))
                 new[1:4, 1:4] = old
-            elif self.size() == 3 and old.shape[0] == 5:
+            elif self.kernel_size() == 3 and old.shape[0] == 5:
                 new = old[1:4, 1:4]
             else:
                 new = old
             self._set_kernel(new)
         else:
-            self._set_kernel(kernel_preset(name, self.size()))
+            self._set_kernel(kernel_preset(name, self.kernel_size()))
 
     @Slot(int)
     def _on_preset_change(self, _index: int) -> None:
