@@ -298,7 +298,7 @@ class LiveCnnTab(LiveUi, QWidget):
         kind, message = event.kind, event.message
         if kind in ("built", "reset"):
             self._built = True
-            self.ctx.status(message)
+            self.ctx.status(message, source=self)
         elif kind == "evaluated":
             it = self.view["iteration"] if self.view is not None else 0
             self._end_evaluation(f"{message} (iteration {it})" if event.accuracy is not None else message)

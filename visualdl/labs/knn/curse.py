@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from visualdl.labs.common.palette import class_rgb, run_hex
 from visualdl.engine.course import demos as cd
 from visualdl.labs.common.image_source import image_source_combo, start_image_load
 from visualdl.labs.common.plots import legend_html, plain_axis
@@ -109,36 +110,36 @@ class CursePage(QWidget):
         self.grid_plot.setAspectLocked(True)
         self.grid_plot.hideAxis("left")
         self.grid_plot.hideAxis("bottom")
-        self.grid_scatter = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(31, 119, 180), pen=pg.mkPen("k"),
+        self.grid_scatter = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(*class_rgb(0)), pen=pg.mkPen("k"),
                                                name="grid points")
         self.grid_plot.addItem(self.grid_scatter)
         self.grid_note = pg.TextItem("", color="k", anchor=(0.5, 0.5))
         self.grid_plot.addItem(self.grid_note)
 
         self.conc_plot = pg.PlotWidget(title="(farthest − nearest) / nearest distance<br><span style='font-size:9pt'>"
-                                       + legend_html([("random data", "#1f77b4", "●"),
-                                                      ("images, shrunk to s×s×3", "#ff7f0e", "■")]) + "</span>")
+                                       + legend_html([("random data", run_hex(0), "●"),
+                                                      ("images, shrunk to s×s×3", run_hex(1), "■")]) + "</span>")
         self.conc_plot.setLogMode(x=True, y=True)
         self.conc_plot.setLabel("bottom", "dimension d")
         self.conc_plot.setLabel("left", "relative contrast")
         for axis in ("left", "bottom"):
             plain_axis(self.conc_plot, axis)
-        self.random_curve = self.conc_plot.plot(pen=pg.mkPen((31, 119, 180), width=2), symbol="o", symbolSize=6,
-                                                symbolBrush=(31, 119, 180), name="random data")
-        self.images_curve = self.conc_plot.plot(pen=pg.mkPen((255, 127, 14), width=2, style=Qt.PenStyle.DashLine),
-                                                symbol="s", symbolSize=6, symbolBrush=(255, 127, 14), name="images")
+        self.random_curve = self.conc_plot.plot(pen=pg.mkPen(class_rgb(0), width=2), symbol="o", symbolSize=6,
+                                                symbolBrush=class_rgb(0), name="random data")
+        self.images_curve = self.conc_plot.plot(pen=pg.mkPen(class_rgb(1), width=2, style=Qt.PenStyle.DashLine),
+                                                symbol="s", symbolSize=6, symbolBrush=class_rgb(1), name="images")
 
         self.time_plot = pg.PlotWidget(title="Prediction time per test image<br><span style='font-size:9pt'>"
-                                       + legend_html([("kNN (k = 1, L2)", "#d62728", "●"),
-                                                      ("linear classifier", "#2ca02c", "■")]) + "</span>")
+                                       + legend_html([("kNN (k = 1, L2)", run_hex(3), "●"),
+                                                      ("linear classifier", run_hex(2), "■")]) + "</span>")
         self.time_plot.setLabel("bottom", "training images")
         self.time_plot.setLabel("left", "milliseconds per image")
         plain_axis(self.time_plot, "left")
         plain_axis(self.time_plot, "bottom")
-        self.knn_curve = self.time_plot.plot(pen=pg.mkPen((214, 39, 40), width=2), symbol="o", symbolSize=6,
-                                             symbolBrush=(214, 39, 40), name="kNN")
-        self.linear_curve = self.time_plot.plot(pen=pg.mkPen((44, 160, 44), width=2, style=Qt.PenStyle.DashLine),
-                                                symbol="s", symbolSize=6, symbolBrush=(44, 160, 44), name="linear")
+        self.knn_curve = self.time_plot.plot(pen=pg.mkPen(class_rgb(3), width=2), symbol="o", symbolSize=6,
+                                             symbolBrush=class_rgb(3), name="kNN")
+        self.linear_curve = self.time_plot.plot(pen=pg.mkPen(class_rgb(2), width=2, style=Qt.PenStyle.DashLine),
+                                                symbol="s", symbolSize=6, symbolBrush=class_rgb(2), name="linear")
         for plot, name in ((self.grid_plot, "curse grid"), (self.conc_plot, "distance concentration"),
                            (self.time_plot, "test time")):
             plot.setBackground("w")

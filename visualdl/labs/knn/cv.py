@@ -16,6 +16,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
                                QVBoxLayout, QWidget)
 
+from visualdl.labs.common.palette import class_rgb, run_hex
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.knn.jobs import cv_job, score_test_set_job
 from visualdl.labs.common.plots import accuracy_axis, legend_html
@@ -28,7 +29,7 @@ TEST_HINT = ("Choose k on the training data first; the test set is looked at onl
 
 
 CV_TITLE = ("Cross-validation accuracy against k<br><span style='font-size:9pt'>" +
-            legend_html([("each fold", "#1f77b4", "●"), ("mean ± 1 std", "#d62728", "●"),
+            legend_html([("each fold", run_hex(0), "●"), ("mean ± 1 std", run_hex(3), "●"),
                          ("best k", "#e6b400", "★")]) + "</span>")
 
 
@@ -111,9 +112,9 @@ class KnnCvPage(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.fold_scatter = pg.ScatterPlotItem(size=6, brush=pg.mkBrush(31, 119, 180, 150), pen=None,
                                                name="each fold")
-        self.mean_curve = pg.PlotDataItem(pen=pg.mkPen((214, 39, 40), width=2), symbol="o", symbolSize=7,
-                                          symbolBrush=(214, 39, 40), name="mean")
-        self.error_bars = pg.ErrorBarItem(pen=pg.mkPen((214, 39, 40), width=1.5), beam=0.0)
+        self.mean_curve = pg.PlotDataItem(pen=pg.mkPen(class_rgb(3), width=2), symbol="o", symbolSize=7,
+                                          symbolBrush=class_rgb(3), name="mean")
+        self.error_bars = pg.ErrorBarItem(pen=pg.mkPen(class_rgb(3), width=1.5), beam=0.0)
         self.best_marker = pg.ScatterPlotItem(size=18, symbol="star", brush=pg.mkBrush(255, 200, 0),
                                               pen=pg.mkPen("k"), name="best k")
         for item in (self.fold_scatter, self.error_bars, self.mean_curve, self.best_marker):

@@ -271,7 +271,7 @@ class KnnRegionsPage(QWidget):
     @Slot(str)
     def _on_job_error(self, message: str) -> None:
         self.status_label.setText(message)
-        self.ctx.status(message)
+        self.ctx.status(message, source=self)
 
     def export_targets(self) -> dict:
         return {"kNN regions": self.knn_plot, "linear regions": self.linear_plot}

@@ -272,7 +272,7 @@ class NeuralNetsLab(QWidget):
         c.set_combo.setCurrentIndex(c.set_combo.findData("csv"))
         c.set_combo.blockSignals(False)
         self._on_set_change(c.set_combo.currentIndex())
-        self.ctx.status(f"Loaded {len(points[1])} points")
+        self.ctx.status(f"Loaded {len(points[1])} points", source=self)
 
     @Slot()
     def _on_save_clicked(self) -> None:
@@ -286,7 +286,7 @@ class NeuralNetsLab(QWidget):
         Xt, yt, Xv, yv = self.points
         try:
             write_points_csv(path, np.concatenate([Xt, Xv]), np.concatenate([yt, yv]))
-            self.ctx.status(f"Saved {len(yt) + len(yv)} points to {path}")
+            self.ctx.status(f"Saved {len(yt) + len(yv)} points to {path}", source=self)
         except (OSError, ValueError) as exc:
             self._show_error(f"Could not save {path}: {exc}")
 
@@ -359,7 +359,7 @@ class NeuralNetsLab(QWidget):
     def _show_error(self, message: str) -> None:
         self.last_error = message
         self.hover_label.setText(message)
-        self.ctx.status(message)
+        self.ctx.status(message, source=self)
 
     @Slot(str)
     def _on_job_error(self, message: str) -> None:

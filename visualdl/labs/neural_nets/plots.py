@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from visualdl.labs.common.palette import CLASS_RGB
+from visualdl.labs.common.palette import CLASS_RGB, run_hex
 from visualdl.labs.common.plots import PointsPlot as BasePointsPlot
 
 POSITIVE = np.array([33, 102, 172], np.float32)  # blue
@@ -132,8 +132,8 @@ class Curves(pg.PlotWidget):
         self.setLabel("bottom", "iteration")
         self.setLabel("left", ylabel)
         self.addLegend(offset=legend_offset, labelTextSize="8pt")
-        self.train = self.plot([], [], pen=pg.mkPen("#1f77b4", width=2), name="train")
-        self.val = self.plot([], [], pen=pg.mkPen("#ff7f0e", width=2, style=Qt.PenStyle.DashLine), name="validation")
+        self.train = self.plot([], [], pen=pg.mkPen(run_hex(0), width=2), name="train")
+        self.val = self.plot([], [], pen=pg.mkPen(run_hex(1), width=2, style=Qt.PenStyle.DashLine), name="validation")
 
     def set_rows(self, it, train, val) -> None:
         self.train.setData(it, train)

@@ -178,7 +178,7 @@ class ExperimentPage(QWidget):
         r = self._runner_of_sender()
         if r is not None:
             r.status.setText(f"Failed: {message}")
-            self.ctx.status(message)
+            self.ctx.status(message, source=self)
 
     @Slot()
     def job_ended(self) -> None:
