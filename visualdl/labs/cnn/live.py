@@ -370,6 +370,11 @@ class LiveCnnTab(LiveUi, QWidget):
             targets[f"CNN feature maps {name}"] = grid
         return targets
 
+    @property
+    def built(self) -> bool:
+        """Whether a model is built on the current data (Play, Step and the views need one)."""
+        return self._built
+
     def shutdown(self) -> None:
         """Stop the training job and any dataset load (the lab calls this when the window closes)."""
         if self._eval_cancel is not None:
