@@ -10,11 +10,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from visualdl.labs.common.palette import CLASS_RGB, run_hex
+from visualdl.labs.common.palette import CLASS_RGB, DIVERGING_LUT, run_hex
 from visualdl.labs.common.plots import PointsPlot as BasePointsPlot
 
-POSITIVE = np.array([33, 102, 172], np.float32)  # blue
-NEGATIVE = np.array([178, 24, 43], np.float32)  # red
 WHITE = np.float32(255)
 MAX_STRENGTH = 0.75  # the most certain cell keeps a quarter of white so the points stay readable
 
@@ -27,13 +25,8 @@ def decision_rgb(pred, conf, num_classes: int) -> np.ndarray:
     return (WHITE + (colour - WHITE) * strength[..., None]).round().astype(np.uint8)
 
 
-def _signed_lut() -> np.ndarray:
-    t = np.linspace(-1, 1, 256, dtype=np.float32)[:, None]
-    colour = np.where(t >= 0, POSITIVE, NEGATIVE)
-    return (WHITE + (colour - WHITE) * np.abs(t)).round().astype(np.uint8)
-
-
-SIGNED_LUT = _signed_lut()  # 256 steps from -1 (red) through 0 (white) to +1 (blue)
+# The app's diverging scale read backwards: the playground draws positive blue and negative red.
+SIGNED_LUT = np.ascontiguousarray(DIVERGING_LUT[::-1])  # 256 steps from -1 (red) through 0 (white) to +1 (blue)
 
 
 def signed_rgb(values, scale: float | None = None) -> np.ndarray:
