@@ -21,6 +21,7 @@ from visualdl.labs.neural_nets.job import merge_updates, playground_job
 from visualdl.labs.neural_nets.neuron import FormulaPanel, SingleNeuronPanel
 from visualdl.labs.neural_nets.plots import Curves, DecisionMap, HiddenSpacePlot, PointsPlot, decision_rgb, signed_rgb
 from visualdl.ui.export import install_export_menu
+from visualdl.ui.worker import LatestJob
 
 MAX_ROWS = 10000  # curve rows kept (about 15 minutes of play at full speed before thinning)
 SPIRAL_NOISE = 0.1  # the toy default (0.2) blurs the arms more than a first lesson wants
@@ -76,7 +77,7 @@ class NeuralNetsLab(QWidget):
         self.rows: list[dict] = []
         self.status: dict = {}
         self.neuron_dialog: NeuronDialog | None = None
-        self.csv_job = None
+        self.csv_job = LatestJob()
         self.last_error = ""
         self._build()
         self.job = ctx.runner.submit(playground_job, merge=merge_updates, title="playground")
@@ -255,13 +256,13 @@ class NeuralNetsLab(QWidget):
 
     def load_csv(self, path) -> None:
         """Read the file on the worker; on success the points replace the data (a new run)."""
-        self.csv_job = self.ctx.runner.submit(read_csv_job, str(path), title="load-points")
-        self.csv_job.finished.connect(self._on_csv_loaded)
-        self.csv_job.errored.connect(self._show_error)
+        job = self.csv_job.start(self.ctx.runner.submit(read_csv_job, str(path), title="load-points"))
+        job.finished.connect(self._on_csv_loaded)
+        job.errored.connect(self._show_error)
 
     @Slot(object)
     def _on_csv_loaded(self, points) -> None:
-        if points is None:
+        if points is None or not self.csv_job.is_current(self.sender()):
             return
         c = self.controls
         self.custom_points = points
@@ -375,9 +376,7 @@ class NeuralNetsLab(QWidget):
         return targets
 
     def shutdown(self) -> None:
-        self.job.send(("stop",))
-        self.job.cancel()
-        if self.csv_job is not None:
-            self.csv_job.cancel()
+        for slot in (self.job, self.csv_job):  # the worker's cancel Event, as in every lab
+            slot.cancel()
         if self.neuron_dialog is not None:
             self.neuron_dialog.close()
