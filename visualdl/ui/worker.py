@@ -94,6 +94,17 @@ def _quiet_errors() -> tuple:
 _QUIET = _quiet_errors()
 
 
+def _cancelled_error() -> tuple:
+    try:
+        from visualdl.data.errors import Cancelled
+    except ImportError:  # pragma: no cover
+        return ()
+    return (Cancelled,)
+
+
+_CANCELLED = _cancelled_error()
+
+
 def _lower_this_threads_priority() -> None:
     """Let the GUI thread win the CPU on a busy 2-core machine (Linux: nice is per thread).
 
@@ -229,6 +240,9 @@ class _WorkerCore(QObject):
         except BaseException as exc:  # noqa: BLE001 - a job's failure is reported, never a crash
             if has_pending:
                 self.yielded.emit(pending)
+            if self.ctl.cancelled and isinstance(exc, _CANCELLED):  # it stopped because we asked: no error
+                self.finished.emit(None)
+                return
             if not isinstance(exc, _QUIET):
                 traceback.print_exc()
             self.failed.emit(JobFailure(error_message(exc), type(exc).__name__, exc, self.ctl.last_command,

@@ -201,13 +201,10 @@ class CursePage(QWidget):
 
     def _start(self, what: str) -> None:
         source = self.source_combo.currentData()
-        load = start_image_load(self.ctx, source, 4000, 0, 200, self.status_label)
-        if load is None:
+        if start_image_load(self.ctx, source, 4000, 0, 200, self.status_label, self.load_job, self._on_loaded,
+                            self._on_error) is None:
             return
         self.pending = what
-        self.load_job.start(load)
-        load.finished.connect(self._on_loaded)
-        load.errored.connect(self._on_error)
         for button in (self.distances_button, self.timing_button):
             button.setEnabled(False)
 

@@ -177,13 +177,8 @@ class KnnImagesPage(QWidget):
     @Slot()
     def load(self) -> None:
         source = self.source_combo.currentData()
-        job = start_image_load(self.ctx, source, self.train_spin.value(), 0, held_out_size(source),
-                               self.status_label)
-        if job is None:
-            return
-        self.load_job.start(job)
-        job.finished.connect(self._on_loaded)
-        job.errored.connect(self._on_error)
+        start_image_load(self.ctx, source, self.train_spin.value(), 0, held_out_size(source), self.status_label,
+                         self.load_job, self._on_loaded, self._on_error)
 
     @Slot(object)
     def _on_loaded(self, data) -> None:

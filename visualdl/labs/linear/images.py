@@ -206,14 +206,9 @@ class LinearImagesPage(QWidget):
     def train(self) -> None:
         """Load the chosen images (cached by the app), then start training on the worker."""
         source = self.source_combo.currentData()
-        job = start_image_load(self.ctx, source, self.train_spin.value(), held_out_size(source), 0,
-                               self.status_label)
-        if job is None:
-            return
-        self.stop()
-        self.load_job.start(job)
-        job.finished.connect(self._on_loaded)
-        job.errored.connect(self._on_error)
+        if start_image_load(self.ctx, source, self.train_spin.value(), held_out_size(source), 0, self.status_label,
+                            self.load_job, self._on_loaded, self._on_error) is not None:
+            self.stop()  # the old run ends; the new one starts once the images are in
 
     @Slot(object)
     def _on_loaded(self, data) -> None:
