@@ -27,7 +27,7 @@ def tab(qtbot, tmp_path):
     qtbot.addWidget(tab)
     tab.resize(1060, 680)
     tab.show()
-    qtbot.waitUntil(lambda: tab._built and tab.view is not None, timeout=30000)
+    qtbot.waitUntil(lambda: tab.built and tab.view is not None, timeout=30000)
     yield tab
     tab.shutdown()
     ctx.shutdown()

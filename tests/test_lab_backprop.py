@@ -162,7 +162,7 @@ class FakeContext:
     def training_snapshot(self):
         return self.snapshot
 
-    def status(self, message):
+    def status(self, message, source=None):  # AppContext.status's signature (the lab is never hidden here)
         self.messages.append(message)
 
 

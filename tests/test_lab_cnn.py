@@ -382,7 +382,7 @@ def test_nothing_loads_before_an_image_tab_opens_and_cifar_is_preferred(qtbot, t
     qtbot.addWidget(widget)
     try:
         assert widget.filters_tab.source_combo.currentData() == "cifar10"
-        assert widget.filters_tab.load_job is None  # nothing loaded at start-up
+        assert widget.filters_tab.load_job.job is None  # nothing loaded at start-up
         widget.show()
         tab = _loaded(qtbot, widget)
         assert tab.data.name == "cifar10"

@@ -201,9 +201,9 @@ def test_cross_validation_plot_and_test_set_once(lab, qtbot):
                                               np.concatenate([d.y_train, d.y_val]))
     test_acc = np.mean(knn.predict(d.X_test) == d.y_test)
     assert f"{100 * test_acc:.1f}%" in cv.test_label.text()
-    job = cv.test_job
+    job = cv.test_job.job
     cv.score_test()  # a second request is refused
-    assert cv.test_job is job and cv.test_result["acc"] == pytest.approx(test_acc)
+    assert cv.test_job.job is job and cv.test_result["acc"] == pytest.approx(test_acc)
     # new data: the old test score is gone, and the test set needs a new choice of k first
     lab.regions_page.add_point(0.0, 0.0, 0)
     assert cv.test_result is None and "looked at only once" in cv.test_label.text()
@@ -241,7 +241,7 @@ def test_cross_validation_rejects_bad_k_lists(lab):
     cv.ks_edit.setText("1, x")
     cv.run_button.click()
     assert "Invalid k: 'x'" in cv.summary.text()
-    assert cv.job is None
+    assert cv.job.job is None
 
 
 def _small_images():

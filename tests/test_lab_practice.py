@@ -237,7 +237,7 @@ def test_confusion_matrix_on_points_and_images(qtbot, lab):
 
 def test_layer_monitor_follows_the_dashboard(qtbot, lab):
     dash = lab.dashboard
-    qtbot.waitUntil(lambda: dash.data is not None and dash._run >= 1, timeout=30000)
+    qtbot.waitUntil(lambda: dash.data is not None and dash.run_number >= 1, timeout=30000)
     page = lab.pages["monitor"]
     for _ in range(3):
         n = len(page.history)

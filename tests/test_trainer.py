@@ -79,7 +79,7 @@ def test_epoch_end_reports_train_and_val_accuracy(images):
     assert third["train_acc"] == t.evaluate("train", limit=50)
     # the train subset is fixed: the same 50 examples every time
     pred = t.predict(images.X_train)
-    subset = t._train_eval_idx
+    subset = t.train_eval_indices
     assert len(subset) == 50
     assert third["train_acc"] == np.mean(pred[subset] == images.y_train[subset])
 
@@ -89,7 +89,7 @@ def test_each_epoch_visits_every_training_example_once(points):
     n = len(points.X_train)
     seen = []
     for _ in range(t.iterations_per_epoch):
-        seen.extend(t._next_batch().tolist())
+        seen.extend(t.next_batch_indices().tolist())
         t.step()
     assert sorted(seen) == list(range(n))
 

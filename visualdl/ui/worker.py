@@ -94,6 +94,17 @@ def _quiet_errors() -> tuple:
 _QUIET = _quiet_errors()
 
 
+def _cancelled_error() -> tuple:
+    try:
+        from visualdl.data.errors import Cancelled
+    except ImportError:  # pragma: no cover
+        return ()
+    return (Cancelled,)
+
+
+_CANCELLED = _cancelled_error()
+
+
 def _lower_this_threads_priority() -> None:
     """Let the GUI thread win the CPU on a busy 2-core machine (Linux: nice is per thread).
 
@@ -229,6 +240,9 @@ class _WorkerCore(QObject):
         except BaseException as exc:  # noqa: BLE001 - a job's failure is reported, never a crash
             if has_pending:
                 self.yielded.emit(pending)
+            if self.ctl.cancelled and isinstance(exc, _CANCELLED):  # it stopped because we asked: no error
+                self.finished.emit(None)
+                return
             if not isinstance(exc, _QUIET):
                 traceback.print_exc()
             self.failed.emit(JobFailure(error_message(exc), type(exc).__name__, exc, self.ctl.last_command,
@@ -345,10 +359,23 @@ class LatestJob:
     def __init__(self):
         self.job: Job | None = None
 
-    def start(self, job: Job) -> Job:
+    def start(self, job: Job | None) -> Job | None:
+        """Cancel the previous job (if it still runs); ``job`` is the current one from now on."""
         self.cancel()
         self.job = job
         return job
+
+    def drop(self) -> None:
+        """Cancel the current job and forget it: no late result of it counts any more."""
+        self.cancel()
+        self.job = None
+
+    def send(self, command: Any) -> bool:
+        """Send a command to the current job if it still runs; whether it did."""
+        if not self.is_running():
+            return False
+        self.job.send(command)
+        return True
 
     def is_current(self, sender) -> bool:
         return sender is not None and sender is self.job

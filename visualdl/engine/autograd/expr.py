@@ -19,6 +19,7 @@ offending character, e.g. ``(x + * y)`` -> "Unexpected '*' ... ^ at column 6".
 """
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 
@@ -299,6 +300,11 @@ def _variables(tree):
         yield from _variables(tree.operand)
 
 
+# The binary operators of the language, for any operand type (autograd nodes, NumPy arrays, floats).
+BINARY_OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+              "@": operator.matmul, "^": operator.pow}
+
+
 def _build(tree, env: dict) -> Node:
     if isinstance(tree, Num):
         return Node(tree.value, kind="const")
@@ -311,18 +317,7 @@ def _build(tree, env: dict) -> Node:
     left = _build(tree.left, env)
     if tree.op == "^" and isinstance(tree.right, Num):
         return left ** tree.right.value  # constant exponent: one-input node "^2"
-    right = _build(tree.right, env)
-    if tree.op == "+":
-        return left + right
-    if tree.op == "-":
-        return left - right
-    if tree.op == "*":
-        return left * right
-    if tree.op == "/":
-        return left / right
-    if tree.op == "@":
-        return left @ right
-    return left ** right
+    return BINARY_OPS[tree.op](left, _build(tree.right, env))
 
 
 def parse(text: str) -> Program:

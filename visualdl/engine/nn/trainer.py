@@ -209,7 +209,13 @@ class Trainer:
         self.config = new
 
     # ---------------------------------------------------------------- training
-    def _next_batch(self) -> np.ndarray:
+    @property
+    def train_eval_indices(self) -> np.ndarray:
+        """(M,) the fixed training examples that "train accuracy" is measured on (sorted)."""
+        return self._train_eval_idx
+
+    def next_batch_indices(self) -> np.ndarray:
+        """(B,) indices into X_train of the minibatch the next step() trains on (does not advance)."""
         if self._order is None:  # a new epoch: a new random order of the training set
             self._order = self._shuffle_rng.permutation(len(self.data.X_train))
         b = self.batch_size
@@ -241,7 +247,7 @@ class Trainer:
             return self._step()
 
     def _step(self) -> dict:
-        idx = self._next_batch()
+        idx = self.next_batch_indices()
         x = self._prepare(self.data.X_train[idx], train=True)
         y = self.data.y_train[idx]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from visualdl.engine import autograd as ag
-from visualdl.engine.autograd.expr import BinOp, Call, ExprError, Neg, Num, Program, Var, _variables
+from visualdl.engine.autograd.expr import BINARY_OPS, BinOp, Call, ExprError, Neg, Num, Program, Var, _variables
 from visualdl.engine.optimization.surfaces import Surface
 
 ALLOWED = ("x", "y")
@@ -31,23 +31,14 @@ _ARRAY_FUNCTIONS = {
 def _evaluate_tree(tree, env: dict):
     """Evaluate one parsed tree on arrays (values only, broadcasting like NumPy)."""
     if isinstance(tree, Num):
-        return tree.value
+        return np.float64(tree.value)  # NumPy scalars: 1/0 is inf and (-8)^(1/3) nan, as on arrays
     if isinstance(tree, Var):
         return env[tree.name]
     if isinstance(tree, Neg):
         return -_evaluate_tree(tree.operand, env)
     if isinstance(tree, Call):
         return _ARRAY_FUNCTIONS[tree.fn](*[_evaluate_tree(a, env) for a in tree.args])
-    a, b = _evaluate_tree(tree.left, env), _evaluate_tree(tree.right, env)
-    if tree.op == "+":
-        return a + b
-    if tree.op == "-":
-        return a - b
-    if tree.op == "*":
-        return a * b
-    if tree.op == "/":
-        return np.divide(a, b)
-    return np.power(a, b)
+    return BINARY_OPS[tree.op](_evaluate_tree(tree.left, env), _evaluate_tree(tree.right, env))
 
 
 def _find_op(tree, op):

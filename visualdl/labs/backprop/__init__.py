@@ -245,7 +245,7 @@ class BackpropLab(QWidget):
     def _recompute_failed(self, exc: Exception) -> None:
         self._show_error(str(exc))
         if hasattr(self.ctx, "status"):
-            self.ctx.status(str(exc).splitlines()[0])
+            self.ctx.status(str(exc).splitlines()[0], source=self)
 
     # ------------------------------------------------------------------ slots
     @Slot(int)
@@ -334,7 +334,7 @@ class BackpropLab(QWidget):
         worst = max((row.rel_error for row in rows), default=0.0)
         if hasattr(self.ctx, "status"):
             verdict = "backprop agrees" if worst < 1e-7 else "check the kinks (relu/max) or the values"
-            self.ctx.status(f"Gradient check: worst relative error {worst:.1e} ({verdict})")
+            self.ctx.status(f"Gradient check: worst relative error {worst:.1e} ({verdict})", source=self)
 
     def _export(self, scene, fmt_name: str, default: str) -> None:
         path, _ = QFileDialog.getSaveFileName(self, f"Export graph as {fmt_name}", default,
@@ -348,7 +348,7 @@ class BackpropLab(QWidget):
         else:
             message = f"Saved {path}"
         if hasattr(self.ctx, "status"):
-            self.ctx.status(message)
+            self.ctx.status(message, source=self)
 
     @Slot()
     def _on_fit_click(self) -> None:

@@ -83,7 +83,7 @@ class CnnLab(QWidget):
     def _run(self, method: str) -> None:
         fn = getattr(self.tabs.currentWidget(), method, None)
         if fn is None:
-            self.ctx.status("This tab has nothing to run: Step and Play are on 'Conv arithmetic'.")
+            self.ctx.status("This tab has nothing to run: Step and Play are on 'Conv arithmetic'.", source=self)
             return
         fn()
 

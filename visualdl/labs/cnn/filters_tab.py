@@ -18,6 +18,7 @@ from visualdl.engine.cnn import KERNEL_NAMES, KERNEL_TITLES, apply_kernel, conv_
     to_grey
 from visualdl.labs.cnn.views import ERROR_STYLE, ImagePlot, MatrixView, ScaleBar, diverging_rgb, fmt, grey_rgb
 from visualdl.labs.common.widgets import combo, guard_wheel_in, select, spin
+from visualdl.ui.worker import LatestJob
 from visualdl.labs.common.image_source import image_source_combo, start_image_load
 from visualdl.ui.export import install_export_menu
 from visualdl.ui.presentation import controls_panel
@@ -37,7 +38,7 @@ class FiltersTab(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.data = None
-        self.load_job = None
+        self.load_job = LatestJob()
         self.pre = self.post = None
         self._setting_kernel = False
         self._picked = False  # the first load picks a high-contrast image
@@ -150,21 +151,19 @@ class FiltersTab(QWidget):
             self.load()
 
     def loading(self) -> bool:
-        return self.load_job is not None and self.load_job.is_running()
+        return self.load_job.is_running()
 
     def load(self) -> None:
-        if self.load_job is not None:
-            self.load_job.cancel()
         source = self.source_combo.currentData()
-        self.load_job = start_image_load(self.ctx, source, 1, 0, N_TEST, self.status_label)
-        if self.load_job is None:  # CIFAR-10 not open: the label says so; keep what is shown
+        self.load_job.start(start_image_load(self.ctx, source, 1, 0, N_TEST, self.status_label))
+        if self.load_job.job is None:  # CIFAR-10 not open: the label says so; keep what is shown
             return
-        self.load_job.finished.connect(self._on_loaded)
-        self.load_job.errored.connect(self._on_load_error)
+        self.load_job.job.finished.connect(self._on_loaded)
+        self.load_job.job.errored.connect(self._on_load_error)
 
     @Slot(object)
     def _on_loaded(self, data) -> None:
-        if data is None or self.sender() is not self.load_job:
+        if data is None or not self.load_job.is_current(self.sender()):
             return
         if data.kind != "image":
             self.status_label.setText(f"{data.name} is not an image set: a filter needs images.")
@@ -184,7 +183,7 @@ class FiltersTab(QWidget):
 
     @Slot(str)
     def _on_load_error(self, message: str) -> None:
-        if self.sender() is self.load_job:
+        if self.load_job.is_current(self.sender()):
             self.status_label.setText(f"Could not load the images: {message}")
             self.status_label.setStyleSheet(ERROR_STYLE)
 
@@ -330,5 +329,4 @@ class FiltersTab(QWidget):
                 "Feature map after ReLU": self.post_plot}
 
     def shutdown(self) -> None:
-        if self.load_job is not None:
-            self.load_job.cancel()
+        self.load_job.cancel()

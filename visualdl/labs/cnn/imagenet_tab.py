@@ -7,12 +7,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from visualdl.labs.common.palette import class_rgb
 from visualdl.atomic import write_atomic
 from visualdl.engine.cnn import IMAGENET_SOURCES, IMAGENET_TOP5
 
-CNN_COLOUR = (31, 119, 180)
+CNN_COLOUR = class_rgb(0)
 OTHER_COLOUR = (150, 150, 150)
-HUMAN_COLOUR = (255, 127, 14)
+HUMAN_COLOUR = class_rgb(1)
 
 
 def bar_label(entry: dict) -> str:

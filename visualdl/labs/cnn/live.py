@@ -32,6 +32,7 @@ from visualdl.labs.common.widgets import select
 from visualdl.labs.common.curves import RunCurves as Curves  # noqa: E402
 from visualdl.labs.training.history import RunLog  # noqa: E402
 from visualdl.labs.training.job import Event, Status, Update, merge_updates, training_job  # noqa: E402
+from visualdl.ui.worker import LatestJob  # noqa: E402
 
 
 def live_config(preset: str = DEFAULT_PRESET) -> dict:
@@ -59,7 +60,7 @@ class LiveCnnTab(LiveUi, QWidget):
         self.builtin_params = dict(builtin_params or self.BUILTIN_PARAMS)
         self.data = None
         self.data_request: dict | None = None
-        self._data_job = None
+        self._data_job = LatestJob()
         self._pending_request: dict | None = None
         self._run = -1
         self._playing = False
@@ -152,18 +153,16 @@ class LiveCnnTab(LiveUi, QWidget):
         self._load_data(request)
 
     def _load_data(self, request: dict) -> None:
-        if self._data_job is not None and self._data_job.is_running():
-            self._data_job.cancel()
         self.pause()
         self._pending_request = request
-        self._data_job = self.ctx.load_dataset(request["name"], seed=request["seed"], **request["params"])
-        self._data_job.finished.connect(self._on_data_loaded)
-        self._data_job.errored.connect(self._on_data_failed)
+        job = self._data_job.start(self.ctx.load_dataset(request["name"], seed=request["seed"], **request["params"]))
+        job.finished.connect(self._on_data_loaded)
+        job.errored.connect(self._on_data_failed)
         self.status.setText(f"Loading {DATASETS[request['name']]['title']}…")
 
     @Slot(object)
     def _on_data_loaded(self, data) -> None:
-        if self.sender() is not self._data_job or data is None:
+        if not self._data_job.is_current(self.sender()) or data is None:
             return  # superseded or cancelled: keep what we had
         self.data, self.data_request = data, self._pending_request
         self._hide_banner()
@@ -176,7 +175,7 @@ class LiveCnnTab(LiveUi, QWidget):
 
     @Slot(str)
     def _on_data_failed(self, message: str) -> None:
-        if self.sender() is self._data_job:
+        if self._data_job.is_current(self.sender()):
             self._show_banner(f"Could not load the dataset: {message}", offer=True)
 
     @Slot()
@@ -331,7 +330,7 @@ class LiveCnnTab(LiveUi, QWidget):
         kind, message = event.kind, event.message
         if kind in ("built", "reset"):
             self._built = True
-            self.ctx.status(message)
+            self.ctx.status(message, source=self)
             if kind == "built" and event.config is not None and self.data is not None:
                 self.shapes.set_model(event.config, self.data.input_shape, self.data.num_classes)
         elif kind == "evaluated":
@@ -405,6 +404,11 @@ class LiveCnnTab(LiveUi, QWidget):
         for name, grid in self.grids.items():
             targets[f"CNN feature maps {name}"] = grid
         return targets
+
+    @property
+    def built(self) -> bool:
+        """Whether a model is built on the current data (Play, Step and the views need one)."""
+        return self._built
 
     def shutdown(self) -> None:
         """Stop the training job and any dataset load (the lab calls this when the window closes)."""

@@ -19,20 +19,12 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 
 from visualdl.atomic import write_atomic
 from visualdl.engine.cnn.features import grid_shape, scale_maps, tile_at, tile_grid
-from visualdl.labs.common.palette import class_rgb
+from visualdl.labs.common.palette import DIVERGING_LUT, class_rgb
 
 GAP = (214, 228, 214)
 
 
-def _diverging_lut() -> np.ndarray:
-    """256 colours from blue (-1) through white (0) to red (+1) (ColorBrewer RdBu ends)."""
-    blue, white, red = np.array([33, 102, 172.0]), np.array([255, 255, 255.0]), np.array([178, 24, 43.0])
-    t = np.linspace(-1, 1, 256)[:, None]
-    lut = np.where(t < 0, white + (blue - white) * (-t), white + (red - white) * t)
-    return np.rint(lut).astype(np.uint8)
-
-
-DIVERGING = _diverging_lut()
+DIVERGING = DIVERGING_LUT  # 256 colours from blue (-1) through white (0) to red (+1)
 GREYS = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
 
 

@@ -15,10 +15,9 @@ from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from visualdl.atomic import write_atomic
+from visualdl.labs.common.palette import DIVERGING_BLUE, DIVERGING_RED, diverging_mix
 
-NEG = np.array([33.0, 102.0, 172.0])   # blue end of the diverging scale
-POS = np.array([178.0, 24.0, 43.0])    # red end
-WHITE = np.array([255.0, 255.0, 255.0])
+NEG, POS = DIVERGING_BLUE, DIVERGING_RED  # the app's diverging scale (labs.common.palette)
 
 
 def _scale_of(values: np.ndarray, scale) -> float:
@@ -30,9 +29,7 @@ def _scale_of(values: np.ndarray, scale) -> float:
 def diverging_rgb(values, scale=None) -> np.ndarray:
     """(H, W) signed -> (H, W, 3) uint8: 0 is white, +scale full red, -scale full blue (clipped)."""
     v = np.asarray(values, dtype=np.float64)
-    t = np.clip(v / _scale_of(v, scale), -1.0, 1.0)[..., None]
-    rgb = np.where(t >= 0, WHITE + t * (POS - WHITE), WHITE + (-t) * (NEG - WHITE))
-    return rgb.round().astype(np.uint8)
+    return diverging_mix(np.clip(v / _scale_of(v, scale), -1.0, 1.0)).round().astype(np.uint8)
 
 
 def grey_rgb(values, vmax=None) -> np.ndarray:

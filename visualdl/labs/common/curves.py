@@ -2,6 +2,7 @@
 
     curves = RunCurves(loss_plot, acc_plot, run_hex(0), "", val_colour=run_hex(1))
     curves.draw(log, "iteration")        # or "epoch"; log: a RunLog (visualdl.labs.training.history)
+    curves.draw(log, "iteration", "epoch")   # loss per iteration, accuracy per epoch
     curves.remove()
 
 ``log`` needs ``iterations[x_key]``, ``iterations["loss"]``, ``smoothed_loss`` and
@@ -52,13 +53,14 @@ class RunCurves:
     def items(self):
         return [i for i in (self.raw, self.smooth, self.train, self.val) if i is not None]
 
-    def draw(self, log, x_key: str) -> None:
+    def draw(self, log, x_key: str, acc_x_key: str | None = None) -> None:
+        """x_key ("iteration" or "epoch") for both plots, or acc_x_key for the accuracy plot's."""
         it, ep = log.iterations, log.epochs
         x = it[x_key]
         if self.raw is not None:
             self.raw.setData(x, it["loss"], connect="finite")
         self.smooth.setData(x, log.smoothed_loss, connect="finite")
-        ex = ep[x_key]
+        ex = ep[acc_x_key or x_key]
         # Markers help while epochs are few; thousands of them (tiny toy sets: one step per epoch)
         # would make every repaint slow, so then the lines alone are drawn.
         markers = len(ex) <= MAX_MARKERS

@@ -26,3 +26,18 @@ def class_hex(c: int) -> str:
 def run_hex(k: int) -> str:
     """Colour of run k in overlaid curves (the live run is run 0)."""
     return class_hex(k)
+
+
+# The one diverging scale (ColorBrewer RdBu ends): blue at -1, white at 0, red at +1.
+DIVERGING_BLUE = np.array([33.0, 102.0, 172.0])
+DIVERGING_RED = np.array([178.0, 24.0, 43.0])
+WHITE = np.array([255.0, 255.0, 255.0])
+
+
+def diverging_mix(t) -> np.ndarray:
+    """t: (...) in [-1, 1] -> (..., 3) float RGB: blue for t < 0, white at 0, red for t > 0 (strength |t|)."""
+    t = np.asarray(t, dtype=np.float64)[..., None]
+    return np.where(t >= 0, WHITE + t * (DIVERGING_RED - WHITE), WHITE + (-t) * (DIVERGING_BLUE - WHITE))
+
+
+DIVERGING_LUT = np.rint(diverging_mix(np.linspace(-1, 1, 256))).astype(np.uint8)  # (256, 3), for fast lookups

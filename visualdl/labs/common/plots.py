@@ -85,36 +85,40 @@ def color_class(rgb) -> int:
     return int(hits[0]) if hits.size else -1
 
 
-class RegionPlot(pg.PlotWidget):
-    """Decision regions (an image) under the training points (filled) and validation points (hollow).
+class PointsPlot(pg.PlotWidget):
+    """A coloured image under training points (filled) and validation points (hollow squares).
 
     Emits clicked(x, y, modifiers) in data coordinates when the student clicks in the plot.
+    fit_view: set_image shows the whole image whenever its bounds change (a page that keeps the
+    student's zoom across edits turns it off and sets the range itself).
     """
 
     clicked = Signal(float, float, object)
+    fit_view = True
 
-    def __init__(self, title: str = "", parent=None):
+    def __init__(self, title: str = "", parent=None, point_size: int = 8):
         super().__init__(parent=parent, title=title)
         self.setBackground("w")
         self.setAspectLocked(True)
         self.showGrid(x=False, y=False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.addItem(self.image)
-        self.train_scatter = pg.ScatterPlotItem(size=8, pen=pg.mkPen("k", width=0.8), name="train")
-        self.val_scatter = pg.ScatterPlotItem(size=8, symbol="s", brush=None, name="validation")
+        self.train_scatter = pg.ScatterPlotItem(size=point_size, pen=pg.mkPen("k", width=0.1 * point_size),
+                                                name="train")
+        self.val_scatter = pg.ScatterPlotItem(size=point_size, symbol="s", brush=None, name="validation")
         self.addItem(self.train_scatter)
         self.addItem(self.val_scatter)
-        self.labels = None
-        self.tie = None
         self.bounds = None
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
-    def set_regions(self, labels, tie, bounds) -> None:
-        """labels, tie: (H, W), row 0 = lowest y; bounds: (xmin, xmax, ymin, ymax)."""
-        self.labels, self.tie, self.bounds = labels, tie, bounds
-        self.image.setImage(region_rgb(labels, tie), autoLevels=False, levels=(0, 255))
+    def set_image(self, rgb, bounds) -> None:
+        """rgb: (H, W, 3) uint8, row 0 = lowest y; bounds: (xmin, xmax, ymin, ymax) it covers."""
+        self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
         xmin, xmax, ymin, ymax = bounds
         self.image.setRect(QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
+        if self.fit_view and self.bounds != tuple(bounds):
+            self.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
+        self.bounds = tuple(bounds)
 
     def rgb_at(self, x: float, y: float) -> np.ndarray:
         """The colour drawn at data point (x, y) (what the student sees there)."""
@@ -142,6 +146,22 @@ class RegionPlot(pg.PlotWidget):
         p: QPointF = vb.mapSceneToView(event.scenePos())
         self.clicked.emit(float(p.x()), float(p.y()), event.modifiers())
         event.accept()
+
+
+class RegionPlot(PointsPlot):
+    """Decision regions (class colours, ties hatched grey) under the training and validation points."""
+
+    fit_view = False  # the kNN and linear pages keep the student's view across edits
+
+    def __init__(self, title: str = "", parent=None):
+        super().__init__(title, parent)
+        self.labels = None
+        self.tie = None
+
+    def set_regions(self, labels, tie, bounds) -> None:
+        """labels, tie: (H, W), row 0 = lowest y; bounds: (xmin, xmax, ymin, ymax)."""
+        self.labels, self.tie = labels, tie
+        self.set_image(region_rgb(labels, tie), bounds)
 
 
 def rgb_pixmap(img, scale: int = 3) -> QPixmap:

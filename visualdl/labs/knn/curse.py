@@ -15,12 +15,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from visualdl.labs.common.palette import class_rgb, run_hex
 from visualdl.engine.course import demos as cd
 from visualdl.labs.common.image_source import image_source_combo, start_image_load
 from visualdl.labs.common.plots import legend_html, plain_axis
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.ui.export import install_export_menu
 from visualdl.ui.presentation import controls_panel
+from visualdl.ui.worker import LatestJob
 
 DIMENSIONS = [(1, "1"), (2, "2"), (3, "3"), (10, "10"), (100, "100"), (3072, "3072 (CIFAR image)")]
 RANDOM_DIMS = [1, 2, 3, 12, 48, 192, 768, 3072]
@@ -65,8 +67,8 @@ class CursePage(QWidget):
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
         self.ctx = ctx
-        self.job = None
-        self.load_job = None
+        self.job = LatestJob()
+        self.load_job = LatestJob()
         self.pending = None  # what to run once the images are loaded: "distances" or "timing"
         self.concentration: dict | None = None
         self.timing: dict | None = None
@@ -109,36 +111,36 @@ class CursePage(QWidget):
         self.grid_plot.setAspectLocked(True)
         self.grid_plot.hideAxis("left")
         self.grid_plot.hideAxis("bottom")
-        self.grid_scatter = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(31, 119, 180), pen=pg.mkPen("k"),
+        self.grid_scatter = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(*class_rgb(0)), pen=pg.mkPen("k"),
                                                name="grid points")
         self.grid_plot.addItem(self.grid_scatter)
         self.grid_note = pg.TextItem("", color="k", anchor=(0.5, 0.5))
         self.grid_plot.addItem(self.grid_note)
 
         self.conc_plot = pg.PlotWidget(title="(farthest − nearest) / nearest distance<br><span style='font-size:9pt'>"
-                                       + legend_html([("random data", "#1f77b4", "●"),
-                                                      ("images, shrunk to s×s×3", "#ff7f0e", "■")]) + "</span>")
+                                       + legend_html([("random data", run_hex(0), "●"),
+                                                      ("images, shrunk to s×s×3", run_hex(1), "■")]) + "</span>")
         self.conc_plot.setLogMode(x=True, y=True)
         self.conc_plot.setLabel("bottom", "dimension d")
         self.conc_plot.setLabel("left", "relative contrast")
         for axis in ("left", "bottom"):
             plain_axis(self.conc_plot, axis)
-        self.random_curve = self.conc_plot.plot(pen=pg.mkPen((31, 119, 180), width=2), symbol="o", symbolSize=6,
-                                                symbolBrush=(31, 119, 180), name="random data")
-        self.images_curve = self.conc_plot.plot(pen=pg.mkPen((255, 127, 14), width=2, style=Qt.PenStyle.DashLine),
-                                                symbol="s", symbolSize=6, symbolBrush=(255, 127, 14), name="images")
+        self.random_curve = self.conc_plot.plot(pen=pg.mkPen(class_rgb(0), width=2), symbol="o", symbolSize=6,
+                                                symbolBrush=class_rgb(0), name="random data")
+        self.images_curve = self.conc_plot.plot(pen=pg.mkPen(class_rgb(1), width=2, style=Qt.PenStyle.DashLine),
+                                                symbol="s", symbolSize=6, symbolBrush=class_rgb(1), name="images")
 
         self.time_plot = pg.PlotWidget(title="Prediction time per test image<br><span style='font-size:9pt'>"
-                                       + legend_html([("kNN (k = 1, L2)", "#d62728", "●"),
-                                                      ("linear classifier", "#2ca02c", "■")]) + "</span>")
+                                       + legend_html([("kNN (k = 1, L2)", run_hex(3), "●"),
+                                                      ("linear classifier", run_hex(2), "■")]) + "</span>")
         self.time_plot.setLabel("bottom", "training images")
         self.time_plot.setLabel("left", "milliseconds per image")
         plain_axis(self.time_plot, "left")
         plain_axis(self.time_plot, "bottom")
-        self.knn_curve = self.time_plot.plot(pen=pg.mkPen((214, 39, 40), width=2), symbol="o", symbolSize=6,
-                                             symbolBrush=(214, 39, 40), name="kNN")
-        self.linear_curve = self.time_plot.plot(pen=pg.mkPen((44, 160, 44), width=2, style=Qt.PenStyle.DashLine),
-                                                symbol="s", symbolSize=6, symbolBrush=(44, 160, 44), name="linear")
+        self.knn_curve = self.time_plot.plot(pen=pg.mkPen(class_rgb(3), width=2), symbol="o", symbolSize=6,
+                                             symbolBrush=class_rgb(3), name="kNN")
+        self.linear_curve = self.time_plot.plot(pen=pg.mkPen(class_rgb(2), width=2, style=Qt.PenStyle.DashLine),
+                                                symbol="s", symbolSize=6, symbolBrush=class_rgb(2), name="linear")
         for plot, name in ((self.grid_plot, "curse grid"), (self.conc_plot, "distance concentration"),
                            (self.time_plot, "test time")):
             plot.setBackground("w")
@@ -200,37 +202,34 @@ class CursePage(QWidget):
 
     def _start(self, what: str) -> None:
         source = self.source_combo.currentData()
-        load = start_image_load(self.ctx, source, 4000, 0, 200, self.status_label)
-        if load is None:
+        if start_image_load(self.ctx, source, 4000, 0, 200, self.status_label, self.load_job, self._on_loaded,
+                            self._on_error) is None:
             return
         self.pending = what
-        self.load_job = load
-        load.finished.connect(self._on_loaded)
-        load.errored.connect(self._on_error)
         for button in (self.distances_button, self.timing_button):
             button.setEnabled(False)
 
     @Slot(object)
     def _on_loaded(self, data) -> None:
-        if data is None or self.sender() is not self.load_job:
+        if data is None or not self.load_job.is_current(self.sender()):
             self._buttons_on()
             return
         if self.pending == "distances":
             self.status_label.setText(f"Measuring distances on random data and {data.name} images…")
-            self.job = self.ctx.runner.submit(concentration_job, data.X_train, title="distance-concentration")
-            self.job.finished.connect(self._on_concentration_done)
+            self.job.start(self.ctx.runner.submit(concentration_job, data.X_train, title="distance-concentration"))
+            self.job.job.finished.connect(self._on_concentration_done)
         else:
             sizes = [s for s in TIMING_SIZES if s <= len(data.y_train)]
             self.status_label.setText(f"Timing kNN on {data.name}: {', '.join(map(str, sizes))} training images…")
-            self.job = self.ctx.runner.submit(timing_job, data.X_train, data.y_train, data.X_test[:200], sizes,
-                                              title="knn-timing")
-            self.job.finished.connect(self._on_timing_done)
-        self.job.errored.connect(self._on_error)
+            self.job.start(self.ctx.runner.submit(timing_job, data.X_train, data.y_train, data.X_test[:200], sizes,
+                                              title="knn-timing"))
+            self.job.job.finished.connect(self._on_timing_done)
+        self.job.job.errored.connect(self._on_error)
         self.data_name = data.name
 
     @Slot(object)
     def _on_concentration_done(self, result) -> None:
-        if self.sender() is not self.job:
+        if not self.job.is_current(self.sender()):
             return
         self._buttons_on()
         if result is None:
@@ -247,7 +246,7 @@ class CursePage(QWidget):
 
     @Slot(object)
     def _on_timing_done(self, result) -> None:
-        if self.sender() is not self.job:
+        if not self.job.is_current(self.sender()):
             return
         self._buttons_on()
         if result is None:
@@ -275,6 +274,5 @@ class CursePage(QWidget):
         return {"curse grid": self.grid_plot, "distance concentration": self.conc_plot, "test time": self.time_plot}
 
     def shutdown(self) -> None:
-        for job in (self.load_job, self.job):
-            if job is not None:
-                job.cancel()
+        for slot in (self.load_job, self.job):
+            slot.cancel()

@@ -16,11 +16,13 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
                                QVBoxLayout, QWidget)
 
+from visualdl.labs.common.palette import class_rgb, run_hex
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.knn.jobs import cv_job, score_test_set_job
 from visualdl.labs.common.plots import accuracy_axis, legend_html
 from visualdl.ui.export import install_export_menu
 from visualdl.ui.presentation import controls_panel
+from visualdl.ui.worker import LatestJob
 
 DEFAULT_KS = "1, 3, 5, 8, 10, 12, 15, 20, 50, 100"
 TEST_HINT = ("Choose k on the training data first; the test set is looked at only once, "
@@ -28,7 +30,7 @@ TEST_HINT = ("Choose k on the training data first; the test set is looked at onl
 
 
 CV_TITLE = ("Cross-validation accuracy against k<br><span style='font-size:9pt'>" +
-            legend_html([("each fold", "#1f77b4", "●"), ("mean ± 1 std", "#d62728", "●"),
+            legend_html([("each fold", run_hex(0), "●"), ("mean ± 1 std", run_hex(3), "●"),
                          ("best k", "#e6b400", "★")]) + "</span>")
 
 
@@ -53,8 +55,8 @@ class KnnCvPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.sources = {"points": None, "images": None}
-        self.job = None
-        self.test_job = None
+        self.job = LatestJob()
+        self.test_job = LatestJob()
         self.cv_result: dict | None = None
         self.test_result: dict | None = None
         self._build()
@@ -111,9 +113,9 @@ class KnnCvPage(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.fold_scatter = pg.ScatterPlotItem(size=6, brush=pg.mkBrush(31, 119, 180, 150), pen=None,
                                                name="each fold")
-        self.mean_curve = pg.PlotDataItem(pen=pg.mkPen((214, 39, 40), width=2), symbol="o", symbolSize=7,
-                                          symbolBrush=(214, 39, 40), name="mean")
-        self.error_bars = pg.ErrorBarItem(pen=pg.mkPen((214, 39, 40), width=1.5), beam=0.0)
+        self.mean_curve = pg.PlotDataItem(pen=pg.mkPen(class_rgb(3), width=2), symbol="o", symbolSize=7,
+                                          symbolBrush=class_rgb(3), name="mean")
+        self.error_bars = pg.ErrorBarItem(pen=pg.mkPen(class_rgb(3), width=1.5), beam=0.0)
         self.best_marker = pg.ScatterPlotItem(size=18, symbol="star", brush=pg.mkBrush(255, 200, 0),
                                               pen=pg.mkPen("k"), name="best k")
         for item in (self.fold_scatter, self.error_bars, self.mean_curve, self.best_marker):
@@ -149,9 +151,7 @@ class KnnCvPage(QWidget):
     def _reset(self) -> None:
         data = self.data
         self.cancel_cv()
-        if self.test_job is not None:  # a test score of other data must not land here
-            self.test_job.cancel()
-            self.test_job = None
+        self.test_job.drop()  # a test score of other data must not land here
         self.cv_result = None
         self.test_result = None
         for item in (self.fold_scatter, self.best_marker):
@@ -191,18 +191,17 @@ class KnnCvPage(QWidget):
         self.progress.setValue(0)
         self.test_result = None
         self.test_button.setEnabled(False)
-        self.job = self.ctx.runner.submit(cv_job, self.data.X_train, self.data.y_train, ks, folds=folds,
-                                          metric=self.metric_combo.currentData(), title="knn-cv")
-        self.job.finished.connect(self._on_cv_done)
-        self.job.errored.connect(self._on_error)
-        self.job.progress.connect(self._on_job_progress)
+        self.job.start(self.ctx.runner.submit(cv_job, self.data.X_train, self.data.y_train, ks, folds=folds,
+                                          metric=self.metric_combo.currentData(), title="knn-cv"))
+        self.job.job.finished.connect(self._on_cv_done)
+        self.job.job.errored.connect(self._on_error)
+        self.job.job.progress.connect(self._on_job_progress)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
 
     @Slot()
     def cancel_cv(self) -> None:
-        if self.job is not None and self.job.is_running():
-            self.job.cancel()
+        self.job.cancel()
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
 
@@ -213,7 +212,7 @@ class KnnCvPage(QWidget):
 
     @Slot(object)
     def _on_cv_done(self, result) -> None:
-        if self.sender() is not self.job:
+        if not self.job.is_current(self.sender()):
             return
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
@@ -246,15 +245,15 @@ class KnnCvPage(QWidget):
         d = self.data
         # the final model uses everything but the test set (joined on the worker), and the metric
         # the best k was chosen with, even if the Distance box has changed since
-        self.test_job = self.ctx.runner.submit(score_test_set_job, d.X_train, d.y_train, d.X_test, d.y_test,
+        self.test_job.start(self.ctx.runner.submit(score_test_set_job, d.X_train, d.y_train, d.X_test, d.y_test,
                                                self.cv_result["best_k"], self.cv_result["metric"],
-                                               X_val=d.X_val, y_val=d.y_val, title="knn-test")
-        self.test_job.finished.connect(self._on_test_done)
-        self.test_job.errored.connect(self._on_error)
+                                               X_val=d.X_val, y_val=d.y_val, title="knn-test"))
+        self.test_job.job.finished.connect(self._on_test_done)
+        self.test_job.job.errored.connect(self._on_error)
 
     @Slot(object)
     def _on_test_done(self, result) -> None:
-        if result is None or self.sender() is not self.test_job:
+        if result is None or not self.test_job.is_current(self.sender()):
             return
         self.test_result = result
         self.test_label.setText(f"Test accuracy with k = {result['k']} ({result['metric'].upper()}): "
@@ -271,6 +270,5 @@ class KnnCvPage(QWidget):
         return {"cross-validation": self.plot}
 
     def shutdown(self) -> None:
-        for job in (self.job, self.test_job):
-            if job is not None:
-                job.cancel()
+        for slot in (self.job, self.test_job):
+            slot.cancel()

@@ -18,6 +18,7 @@ from visualdl.labs.knn.jobs import image_neighbors_job, pixel_demo_job
 from visualdl.labs.common.plots import ClassLegend, class_color, rgb_pixmap, write_csv
 from visualdl.ui.export import install_export_menu
 from visualdl.ui.presentation import controls_panel
+from visualdl.ui.worker import LatestJob
 
 MAX_NEIGHBORS = 20
 
@@ -104,9 +105,9 @@ class KnnImagesPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.data = None
-        self.load_job = None
-        self.job = None
-        self.demo_job = None
+        self.load_job = LatestJob()
+        self.job = LatestJob()
+        self.demo_job = LatestJob()
         self.neighbors: dict | None = None
         self.demo: list | None = None
         self._build()
@@ -177,22 +178,17 @@ class KnnImagesPage(QWidget):
     @Slot()
     def load(self) -> None:
         source = self.source_combo.currentData()
-        job = start_image_load(self.ctx, source, self.train_spin.value(), 0, held_out_size(source),
-                               self.status_label)
-        if job is None:
-            return
-        self.load_job = job
-        job.finished.connect(self._on_loaded)
-        job.errored.connect(self._on_error)
+        start_image_load(self.ctx, source, self.train_spin.value(), 0, held_out_size(source), self.status_label,
+                         self.load_job, self._on_loaded, self._on_error)
 
     @Slot(object)
     def _on_loaded(self, data) -> None:
-        if data is None or self.sender() is not self.load_job:
+        if data is None or not self.load_job.is_current(self.sender()):
             return
         self.set_data(data)
 
     def loading(self) -> bool:
-        return self.load_job is not None and self.load_job.is_running()
+        return self.load_job.is_running()
 
     def set_data(self, data) -> None:
         self.data = data
@@ -217,22 +213,20 @@ class KnnImagesPage(QWidget):
         """Find the current test image's neighbours and redo the pixel demo (both on the worker)."""
         if self.data is None:
             return
-        if self.job is not None and self.job.is_running():
-            self.job.cancel()
         d = self.data
         image = d.X_test[self.index_spin.value()]
-        self.job = self.ctx.runner.submit(image_neighbors_job, d.X_train, d.y_train, image, self.k_spin.value(),
-                                          self.metric_combo.currentData(), title="knn-images")
-        self.job.finished.connect(self._on_neighbors_done)
-        self.job.errored.connect(self._on_error)
-        self.demo_job = self.ctx.runner.submit(pixel_demo_job, image, d.X_train, d.y_train,
-                                               int(d.y_test[self.index_spin.value()]), title="pixel-demo")
-        self.demo_job.finished.connect(self._on_demo_done)
-        self.demo_job.errored.connect(self._on_error)
+        self.job.start(self.ctx.runner.submit(image_neighbors_job, d.X_train, d.y_train, image, self.k_spin.value(),
+                                          self.metric_combo.currentData(), title="knn-images"))
+        self.job.job.finished.connect(self._on_neighbors_done)
+        self.job.job.errored.connect(self._on_error)
+        self.demo_job.start(self.ctx.runner.submit(pixel_demo_job, image, d.X_train, d.y_train,
+                                               int(d.y_test[self.index_spin.value()]), title="pixel-demo"))
+        self.demo_job.job.finished.connect(self._on_demo_done)
+        self.demo_job.job.errored.connect(self._on_error)
 
     @Slot(object)
     def _on_neighbors_done(self, result) -> None:
-        if result is None or self.sender() is not self.job:
+        if result is None or not self.job.is_current(self.sender()):
             return
         self.neighbors = result
         d = self.data
@@ -251,7 +245,7 @@ class KnnImagesPage(QWidget):
 
     @Slot(object)
     def _on_demo_done(self, result) -> None:
-        if result is None or self.sender() is not self.demo_job:
+        if result is None or not self.demo_job.is_current(self.sender()):
             return
         self.demo = result
         items = result["items"]
@@ -283,6 +277,5 @@ class KnnImagesPage(QWidget):
         return {"nearest images": self.panel, "pixel distance": self.demo_box}
 
     def shutdown(self) -> None:
-        for job in (self.load_job, self.job, self.demo_job):
-            if job is not None:
-                job.cancel()
+        for slot in (self.load_job, self.job, self.demo_job):
+            slot.cancel()

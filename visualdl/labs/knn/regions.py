@@ -18,6 +18,7 @@ from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.common.plots import ClassLegend, RegionPlot, scrollable
 from visualdl.ui.export import install_export_menu
 from visualdl.ui.presentation import controls_panel
+from visualdl.ui.worker import LatestJob
 
 TOY_SETS = [name for name, d in DATASETS.items() if d["kind"] == "points"]
 
@@ -49,8 +50,8 @@ class KnnRegionsPage(QWidget):
         self.data: ToyData | None = None
         self._bounds = None
         self.result: dict | None = None  # the latest regions_job result
-        self.job = None
-        self.load_job = None
+        self.job = LatestJob()
+        self.load_job = LatestJob()
         self._build()
         self.generate()
 
@@ -156,19 +157,17 @@ class KnnRegionsPage(QWidget):
     @Slot()
     def generate(self) -> None:
         """Make a new toy set on the worker (load_dataset), then recompute the regions."""
-        if self.load_job is not None and self.load_job.is_running():
-            self.load_job.cancel()
         self.status_label.setText("Generating data…")
-        self.load_job = self.ctx.load_dataset(
+        self.load_job.start(self.ctx.load_dataset(
             self.set_combo.currentData(), seed=self.seed_spin.value(), track=False,
             n_points=self.points_spin.value(), n_classes=self.classes_spin.value(),
-            noise=self.noise_spin.value(), val_fraction=self.val_spin.value(), test_fraction=self.test_spin.value())
-        self.load_job.finished.connect(self._on_data_loaded)
-        self.load_job.errored.connect(self._on_job_error)
+            noise=self.noise_spin.value(), val_fraction=self.val_spin.value(), test_fraction=self.test_spin.value()))
+        self.load_job.job.finished.connect(self._on_data_loaded)
+        self.load_job.job.errored.connect(self._on_job_error)
 
     @Slot(object)
     def _on_data_loaded(self, splits) -> None:
-        if splits is None or self.sender() is not self.load_job:
+        if splits is None or not self.load_job.is_current(self.sender()):
             return
         self.set_data(ToyData(splits))
 
@@ -222,19 +221,17 @@ class KnnRegionsPage(QWidget):
         """Start the regions job for the current data and metric (cancelling an older one)."""
         if self.data is None:
             return
-        if self.job is not None and self.job.is_running():
-            self.job.cancel()
         d = self.data
         bounds = self._bounds
         self.status_label.setText("Computing regions…")
-        self.job = self.ctx.runner.submit(regions_job, d.X_train, d.y_train, d.X_val, d.y_val, d.num_classes,
-                                          metric=self.metric, bounds=bounds, title="knn-regions")
-        self.job.finished.connect(self._on_regions_done)
-        self.job.errored.connect(self._on_job_error)
+        self.job.start(self.ctx.runner.submit(regions_job, d.X_train, d.y_train, d.X_val, d.y_val, d.num_classes,
+                                          metric=self.metric, bounds=bounds, title="knn-regions"))
+        self.job.job.finished.connect(self._on_regions_done)
+        self.job.job.errored.connect(self._on_job_error)
 
     @Slot(object)
     def _on_regions_done(self, result) -> None:
-        if result is None or self.sender() is not self.job:
+        if result is None or not self.job.is_current(self.sender()):
             return  # cancelled or superseded
         self.result = result
         if self._bounds != result["grid"].bounds:  # new data: show all of it (edits keep the view)
@@ -275,12 +272,11 @@ class KnnRegionsPage(QWidget):
     @Slot(str)
     def _on_job_error(self, message: str) -> None:
         self.status_label.setText(message)
-        self.ctx.status(message)
+        self.ctx.status(message, source=self)
 
     def export_targets(self) -> dict:
         return {"kNN regions": self.knn_plot, "linear regions": self.linear_plot}
 
     def shutdown(self) -> None:
-        for job in (self.job, self.load_job):
-            if job is not None:
-                job.cancel()
+        for slot in (self.job, self.load_job):
+            slot.cancel()

@@ -18,9 +18,13 @@ from visualdl.labs.common.palette import class_hex
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
 from visualdl.labs.common.image_source import held_out_size, image_source_combo, start_image_load
 from visualdl.labs.common.plots import accuracy_axis, class_color, legend_html, plain_axis, rgb_pixmap, write_csv
+from visualdl.labs.common.curves import RunCurves
+from visualdl.labs.common.palette import run_hex
 from visualdl.labs.linear.jobs import linear_image_config, linear_images_job, merge_image_snapshots
+from visualdl.labs.training.history import RunLog
 from visualdl.ui.export import install_export_menu
 from visualdl.ui.presentation import controls_panel
+from visualdl.ui.worker import LatestJob
 
 
 TEMPLATE_SCALE = 2  # a 32x32 template drawn 64x64, so the ten and the score chart fit 1280x800
@@ -96,12 +100,10 @@ class LinearImagesPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.data = None
-        self.load_job = None
-        self.job = None
+        self.load_job = LatestJob()
+        self.job = LatestJob()
         self.snap: dict | None = None
-        self.iters: list[float] = []
-        self.losses: list[float] = []
-        self.epoch_rows: list[dict] = []
+        self.log = RunLog("linear")  # the run's loss and accuracy columns (what the curves draw)
         self._build()
 
     # ------------------------------------------------------------------ layout
@@ -155,20 +157,14 @@ class LinearImagesPage(QWidget):
         self.loss_plot = pg.PlotWidget(title="Loss per iteration")
         self.loss_plot.setLabel("bottom", "iteration")
         plain_axis(self.loss_plot)
-        self.loss_curve = self.loss_plot.plot(pen=pg.mkPen((31, 119, 180), width=1.5), name="loss")
-        # long runs: draw at most a few points per pixel (peaks kept), only what is in view
-        self.loss_curve.setDownsampling(auto=True, method="peak")
-        self.loss_curve.setClipToView(True)
         # the legend lives in the title: exported with the plot, never over the curves
         self.acc_plot = pg.PlotWidget(title="Accuracy per epoch<br><span style='font-size:9pt'>" + legend_html(
-            [("train", "#1f77b4", "●"), ("validation", "#ff7f0e", "■")]) + "</span>")
+            [("train", run_hex(0), "●"), ("validation", run_hex(1), "▲")]) + "</span>")
         self.acc_plot.setLabel("bottom", "epoch")
         accuracy_axis(self.acc_plot)
-        self.train_acc_curve = self.acc_plot.plot(pen=pg.mkPen((31, 119, 180), width=2), symbol="o", symbolSize=6,
-                                                  name="train")
-        self.val_acc_curve = self.acc_plot.plot(pen=pg.mkPen((255, 127, 14), width=2, style=Qt.PenStyle.DashLine),
-                                                symbol="s", symbolSize=6, symbolBrush=(255, 127, 14),
-                                                name="validation")
+        # the training lab's curves: raw + smoothed loss, peak downsampling for long runs
+        self.curves = RunCurves(self.loss_plot, self.acc_plot, run_hex(0), "", val_colour=run_hex(1))
+        self.loss_curve, self.val_acc_curve = self.curves.raw, self.curves.val
         # horizontal bars: every class's full name fits on the left axis at any width
         self.scores_plot = pg.PlotWidget()
         self.scores_plot.setTitle("Class scores", size="10pt")
@@ -211,24 +207,20 @@ class LinearImagesPage(QWidget):
     def train(self) -> None:
         """Load the chosen images (cached by the app), then start training on the worker."""
         source = self.source_combo.currentData()
-        job = start_image_load(self.ctx, source, self.train_spin.value(), held_out_size(source), 0,
-                               self.status_label)
-        if job is None:
-            return
-        self.stop()
-        self.load_job = job
-        job.finished.connect(self._on_loaded)
-        job.errored.connect(self._on_error)
+        if start_image_load(self.ctx, source, self.train_spin.value(), held_out_size(source), 0, self.status_label,
+                            self.load_job, self._on_loaded, self._on_error) is not None:
+            self.stop()  # the old run ends; the new one starts once the images are in
 
     @Slot(object)
     def _on_loaded(self, data) -> None:
-        if data is None or self.sender() is not self.load_job:
+        if data is None or not self.load_job.is_current(self.sender()):
             return
         self.start_training(data)
 
     def start_training(self, data) -> None:
         self.data = data
-        self.iters, self.losses, self.epoch_rows = [], [], []
+        self.log = RunLog("linear")
+        self.curves.draw(self.log, "iteration", "epoch")
         self.image_spin.blockSignals(True)
         self.image_spin.setMaximum(len(data.y_val) - 1)
         self.image_spin.blockSignals(False)
@@ -236,11 +228,11 @@ class LinearImagesPage(QWidget):
         self._set_score_ticks(data.class_names)
         config = linear_image_config(self.loss_combo.currentData(), self.lr_spin.value(), self.reg_spin.value(),
                                      self.batch_spin.value())
-        self.job = self.ctx.runner.submit(linear_images_job, data, config, self.image_spin.value(),
+        self.job.start(self.ctx.runner.submit(linear_images_job, data, config, self.image_spin.value(),
                                           epochs=float(self.epochs_spin.value()), merge=merge_image_snapshots,
-                                          title="linear-images")
-        self.job.yielded.connect(self._on_snapshot)
-        self.job.errored.connect(self._on_error)
+                                          title="linear-images"))
+        self.job.job.yielded.connect(self._on_snapshot)
+        self.job.job.errored.connect(self._on_error)
         self.stop_button.setEnabled(True)
         self.status_label.setText(f"Training on {len(data.y_train)} {data.name} images…")
 
@@ -253,35 +245,25 @@ class LinearImagesPage(QWidget):
 
     @Slot()
     def stop(self) -> None:
-        if self.job is not None and self.job.is_running():
-            self.job.cancel()
+        self.job.cancel()
         self.stop_button.setEnabled(False)
 
     @Slot(int)
     def _on_image_change(self, index: int) -> None:
-        if self.job is not None and self.job.is_running():
-            self.job.send(("image", index))
+        self.job.send(("image", index))
 
     @Slot(float)
     def _on_lr_change(self, value: float) -> None:
-        if self.job is not None and self.job.is_running():
-            self.job.send(("lr", value))
+        self.job.send(("lr", value))
 
     # ------------------------------------------------------------------ drawing
     @Slot(object)
     def _on_snapshot(self, snap: dict) -> None:
-        if self.sender() is not self.job:
+        if not self.job.is_current(self.sender()):
             return
         self.snap = snap
-        for row in snap["rows"]:
-            self.iters.append(row["iteration"])
-            self.losses.append(row["loss"])
-        self.epoch_rows.extend(snap["epochs"])
-        self.loss_curve.setData(self.iters, self.losses)
-        if self.epoch_rows:
-            ep = [r["epoch"] for r in self.epoch_rows]
-            self.train_acc_curve.setData(ep, [r["train_acc"] for r in self.epoch_rows])
-            self.val_acc_curve.setData(ep, [r["val_acc"] for r in self.epoch_rows])
+        self.log.append(snap["rows"])
+        self.curves.draw(self.log, "iteration", "epoch")
         self.templates_view.W, self.templates_view.b = snap["W"], snap["b"]
         self.templates_view.class_names = self.data.class_names
         self.templates_view.set_templates(snap["templates"])
@@ -294,12 +276,12 @@ class LinearImagesPage(QWidget):
         self.image_caption.setText(f"true class: {d.class_names[int(d.y_val[i])]}\n"
                                    f"highest score: {d.class_names[pred]}")
         self.scores_plot.setTitle(f"Class scores of image #{i}", size="10pt")
-        last = self.epoch_rows[-1] if self.epoch_rows else None
+        ep = self.log.epochs
         text = f"iteration {snap['iteration']} · epoch {snap['epoch']:.2f}"
-        if self.losses:
-            text += f" · loss {self.losses[-1]:.3f}"
-        if last:
-            text += f"\ntrain {100 * last['train_acc']:.1f}% · validation {100 * last['val_acc']:.1f}%"
+        if len(self.log):
+            text += f" · loss {self.log.iterations['loss'][-1]:.3f}"
+        if len(ep):
+            text += f"\ntrain {100 * ep['train_acc'][-1]:.1f}% · validation {100 * ep['val_acc'][-1]:.1f}%"
         if snap["stopped"]:
             text += f"\nStopped: {snap['stopped']}"
         elif not snap["training"]:
@@ -318,6 +300,5 @@ class LinearImagesPage(QWidget):
                 "weight templates": self.templates_view, "class scores": self.scores_plot}
 
     def shutdown(self) -> None:
-        for job in (self.load_job, self.job):
-            if job is not None:
-                job.cancel()
+        for slot in (self.load_job, self.job):
+            slot.cancel()

@@ -14,7 +14,6 @@ from visualdl.engine.classical.classifiers import LinearClassifier
 from visualdl.engine.course.demos import linear_vs_hidden
 from visualdl.engine.course.linear2d import Linear2D, class_lines
 from visualdl.engine.classical.regions import make_grid, predict_grid
-from visualdl.labs.common.jobs import next_commands
 
 RUN_INTERVAL = 0.03  # seconds between steps while running, so a student can watch the lines move
 
@@ -57,8 +56,8 @@ def linear2d_job(ctl, X, y, num_classes, loss="svm", reg=0.0, lr=0.05, seed=0, r
     steps, running = 0, False
     yield _snapshot_2d(model, X, y, grid, steps, running)
     while not ctl.cancelled:
-        commands = next_commands(ctl, busy=running)
-        if commands is None:
+        commands = ctl.next_commands(wait=not running)
+        if not commands and not running:
             yield None  # idle: lets the runner deliver a pending snapshot
             continue
         changed = False
@@ -121,15 +120,17 @@ def merge_image_snapshots(pending: dict, new: dict) -> dict:
     """Keep every iteration's loss when the GUI falls behind (the runner merges pending values)."""
     out = dict(new)
     out["rows"] = pending.get("rows", []) + new.get("rows", [])
-    out["epochs"] = pending.get("epochs", []) + new.get("epochs", [])
     return out
 
 
-def _image_snapshot(trainer, image_index: int, rows, epochs, training: bool) -> dict:
+ROW_KEYS = ("iteration", "epoch", "loss", "data_loss", "reg_loss", "batch_acc", "train_acc", "val_acc")
+
+
+def _image_snapshot(trainer, image_index: int, rows, training: bool) -> dict:
     params = trainer.snapshot()["params"]
     W = params["1.W"]
     x = trainer.data.X_val[image_index:image_index + 1]
-    return {"iteration": trainer.iteration, "epoch": trainer.epoch, "rows": rows, "epochs": epochs,
+    return {"iteration": trainer.iteration, "epoch": trainer.epoch, "rows": rows,
             "W": W, "b": params["1.b"], "templates": weight_templates(W, trainer.data.input_shape),
             "image_index": image_index, "image_scores": trainer.scores(x)[0].astype(np.float64),
             "training": training, "stopped": trainer.stopped_reason}
@@ -142,8 +143,8 @@ def linear_images_job(ctl, data, config: dict, image_index: int = 0, epochs: flo
 
     data: DataSplits with at least one validation image. Commands: ("image", i)
     the validation image whose scores to report; ("lr", v); ("pause", bool).
-    Yields {"iteration", "epoch", "rows" (new per-iteration dicts), "epochs" (new
-    per-epoch dicts), "W" (C, D), "b" (C,), "templates" (C, 32, 32, 3) uint8,
+    Yields {"iteration", "epoch", "rows" (new per-iteration Trainer.step() dicts; those that end an
+    epoch carry train_acc and val_acc, as a RunLog reads them), "W" (C, D), "b" (C,), "templates" (C, 32, 32, 3) uint8,
     "image_index", "image_scores" (C,), "training" (bool), "stopped" (reason or None)}.
     """
     from visualdl.engine.nn.trainer import Trainer
@@ -156,10 +157,10 @@ def linear_images_job(ctl, data, config: dict, image_index: int = 0, epochs: flo
     def training():
         return not paused and trainer.epoch < epochs and trainer.stopped_reason is None
 
-    yield _image_snapshot(trainer, image_index, [], [], training())
+    yield _image_snapshot(trainer, image_index, [], training())
     while not ctl.cancelled:
-        commands = next_commands(ctl, busy=training())
-        if commands is None:
+        commands = ctl.next_commands(wait=not training())
+        if not commands and not training():
             yield None  # idle: lets the runner deliver a pending snapshot
             continue
         for cmd in commands:
@@ -169,13 +170,10 @@ def linear_images_job(ctl, data, config: dict, image_index: int = 0, epochs: flo
                 trainer.set_hyperparams(lr=float(cmd[1]))
             elif cmd[0] == "pause":
                 paused = bool(cmd[1])
-        rows, ep = [], []
+        rows = []
         for _ in range(steps_per_yield if training() else 0):
             out = trainer.step()
-            rows.append({k: out[k] for k in ("iteration", "epoch", "loss", "data_loss", "reg_loss", "batch_acc")
-                         if k in out})
-            if "val_acc" in out:
-                ep.append({"epoch": out["epoch"], "train_acc": out["train_acc"], "val_acc": out["val_acc"]})
+            rows.append({k: out[k] for k in ROW_KEYS if k in out})
             if not training():
                 break
-        yield _image_snapshot(trainer, image_index, rows, ep, training())
+        yield _image_snapshot(trainer, image_index, rows, training())

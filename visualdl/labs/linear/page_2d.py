@@ -24,6 +24,7 @@ from visualdl.labs.common.plots import ClassLegend, RegionPlot, class_color, scr
 from visualdl.labs.linear.jobs import hard_case_verdict_job, linear2d_job
 from visualdl.ui.export import install_export_menu
 from visualdl.ui.presentation import controls_panel
+from visualdl.ui.worker import LatestJob
 
 TOY_SETS = [name for name, d in DATASETS.items() if d["kind"] == "points"]
 NUM_CLASSES = 3
@@ -102,9 +103,9 @@ class Linear2DPage(QWidget):
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
         self.ctx = ctx
-        self.job = None
-        self.load_job = None
-        self.verdict_job = None
+        self.job = LatestJob()
+        self.load_job = LatestJob()
+        self.verdict_job = LatestJob()
         self.verdict: dict | None = None  # {"linear_acc", "hidden_acc"} of the hard case shown
         self.verdict_case: str | None = None
         self.snap: dict | None = None
@@ -250,18 +251,17 @@ class Linear2DPage(QWidget):
     @Slot()
     def generate(self) -> None:
         self.status("Generating data…")
-        self.load_job = self.ctx.load_dataset(self.set_combo.currentData(), seed=self.seed_spin.value(), track=False,
+        self.load_job.start(self.ctx.load_dataset(self.set_combo.currentData(), seed=self.seed_spin.value(), track=False,
                                               n_points=self.points_spin.value(), n_classes=NUM_CLASSES,
-                                              val_fraction=0.0, test_fraction=0.0)
-        self.load_job.finished.connect(self._on_data_loaded)
-        self.load_job.errored.connect(self.status)
+                                              val_fraction=0.0, test_fraction=0.0))
+        self.load_job.job.finished.connect(self._on_data_loaded)
+        self.load_job.job.errored.connect(self.status)
 
     @Slot(object)
     def _on_data_loaded(self, data) -> None:
-        if data is None or self.sender() is not self.load_job:
+        if data is None or not self.load_job.is_current(self.sender()):
             return
-        if self.verdict_job is not None and self.verdict_job.is_running():
-            self.verdict_job.cancel()
+        self.verdict_job.cancel()
         self.verdict, self.verdict_case = None, None
         self.verdict_label.setText(HARD_HINT)
         self.use_data(data)
@@ -275,17 +275,15 @@ class Linear2DPage(QWidget):
         self.use_data(SimpleNamespace(name=key, X_train=X, y_train=y, num_classes=2))
         self.verdict, self.verdict_case = None, key
         self.verdict_label.setText(f"{HARD_CASES[key]}: training a linear classifier and a 2-layer net…")
-        if self.verdict_job is not None and self.verdict_job.is_running():
-            self.verdict_job.cancel()
-        self.verdict_job = self.ctx.runner.submit(hard_case_verdict_job, X, y, title="hard-case")
-        self.verdict_job.finished.connect(self._on_verdict)
-        self.verdict_job.errored.connect(self.status)
+        self.verdict_job.start(self.ctx.runner.submit(hard_case_verdict_job, X, y, title="hard-case"))
+        self.verdict_job.job.finished.connect(self._on_verdict)
+        self.verdict_job.job.errored.connect(self.status)
         if not self.run_button.isChecked():
             self.run_button.setChecked(True)
 
     @Slot(object)
     def _on_verdict(self, result) -> None:
-        if result is None or self.sender() is not self.verdict_job:
+        if result is None or not self.verdict_job.is_current(self.sender()):
             return
         self.verdict = result
         self.verdict_label.setText(
@@ -302,18 +300,16 @@ class Linear2DPage(QWidget):
     def use_data(self, data) -> None:
         """Train on data (anything with X_train, y_train, num_classes): the running job gets it."""
         self.data = data
-        if self.job is not None and self.job.is_running():
-            self.job.send(("data", data.X_train, data.y_train, data.num_classes))
+        if self.job.send(("data", data.X_train, data.y_train, data.num_classes)):
             return
-        self.job = self.ctx.runner.submit(linear2d_job, data.X_train, data.y_train, data.num_classes,
+        self.job.start(self.ctx.runner.submit(linear2d_job, data.X_train, data.y_train, data.num_classes,
                                           loss=self.loss_combo.currentData(), reg=self.reg_spin.value(),
-                                          lr=self.lr_spin.value(), seed=self.seed_spin.value(), title="linear-2d")
-        self.job.yielded.connect(self._on_snapshot)
-        self.job.errored.connect(self.status)
+                                          lr=self.lr_spin.value(), seed=self.seed_spin.value(), title="linear-2d"))
+        self.job.job.yielded.connect(self._on_snapshot)
+        self.job.job.errored.connect(self.status)
 
     def send(self, command) -> None:
-        if self.job is not None and self.job.is_running():
-            self.job.send(command)
+        self.job.send(command)
 
     def status(self, message: str) -> None:
         self.loss_label.setText(message)
@@ -370,7 +366,7 @@ class Linear2DPage(QWidget):
     # ------------------------------------------------------------------ drawing
     @Slot(object)
     def _on_snapshot(self, snap: dict) -> None:
-        if self.sender() is not self.job:
+        if not self.job.is_current(self.sender()):
             return
         self.snap = snap
         X, y = snap["X"], snap["y"]  # the points this snapshot was computed on
@@ -418,6 +414,5 @@ class Linear2DPage(QWidget):
         return {"linear 2D": self.plot, "point scores": self.table}
 
     def shutdown(self) -> None:
-        for job in (self.job, self.load_job, self.verdict_job):
-            if job is not None:
-                job.cancel()
+        for slot in (self.job, self.load_job, self.verdict_job):
+            slot.cancel()

@@ -25,22 +25,14 @@ import time
 from collections import deque
 
 from visualdl.engine.playground.session import Playground
+from visualdl.labs.common.jobs import merge_run_updates
 
 VIEW_RATE = 12.0  # decision map + neuron maps per second while playing
 
 
 def merge_updates(pending: dict, new: dict) -> dict:
     """Combine two updates the GUI has not taken yet; a new run drops the older run's rows."""
-    if new["reset"] or new["run"] != pending["run"]:
-        new["events"] = pending["events"] + new["events"]
-        return new
-    pending["rows"].extend(new["rows"])
-    pending["events"].extend(new["events"])
-    pending["status"] = new["status"]
-    for key in ("views", "points", "info"):
-        if new[key] is not None:
-            pending[key] = new[key]
-    return pending
+    return merge_run_updates(pending, new, latest=("views", "points", "info"))
 
 
 class _State:
@@ -175,12 +167,8 @@ def playground_job(ctl):
     while not ctl.cancelled:
         now = time.monotonic()
         due = s.busy and (s.ups <= 0 or now >= s.next_due)
-        if due:
-            commands = ctl.commands()
-        else:
-            wait = 0.05 if not s.busy else min(0.05, max(0.0, s.next_due - now))
-            cmd = ctl.wait_command(wait) if wait > 0 else None
-            commands = ([cmd] if cmd is not None else []) + ctl.commands()
+        wait = 0.0 if due else 0.05 if not s.busy else min(0.05, max(0.0, s.next_due - now))
+        commands = ctl.next_commands(wait=wait > 0, timeout=wait)
         for cmd in commands:
             if not s.handle(cmd):
                 return s.run

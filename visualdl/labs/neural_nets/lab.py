@@ -22,6 +22,7 @@ from visualdl.labs.neural_nets.neuron import FormulaPanel, SingleNeuronPanel
 from visualdl.labs.neural_nets.plots import Curves, DecisionMap, HiddenSpacePlot, PointsPlot, decision_rgb, signed_rgb
 from visualdl.ui.export import install_export_menu
 from visualdl.ui.presentation import controls_panel
+from visualdl.ui.worker import LatestJob
 
 HOVER_HINT = "Hover a line to read its weight · click a neuron to enlarge it"
 MAX_ROWS = 10000  # curve rows kept (about 15 minutes of play at full speed before thinning)
@@ -83,7 +84,7 @@ class NeuralNetsLab(QWidget):
         self.rows: list[dict] = []
         self.status: dict = {}
         self.neuron_dialog: NeuronDialog | None = None
-        self.csv_job = None
+        self.csv_job = LatestJob()
         self.last_error = ""
         self._build()
         self.controls.restore(ctx.settings.get(self.SETTINGS_KEY))
@@ -274,13 +275,13 @@ class NeuralNetsLab(QWidget):
 
     def load_csv(self, path) -> None:
         """Read the file on the worker; on success the points replace the data (a new run)."""
-        self.csv_job = self.ctx.runner.submit(read_csv_job, str(path), title="load-points")
-        self.csv_job.finished.connect(self._on_csv_loaded)
-        self.csv_job.errored.connect(self._show_error)
+        job = self.csv_job.start(self.ctx.runner.submit(read_csv_job, str(path), title="load-points"))
+        job.finished.connect(self._on_csv_loaded)
+        job.errored.connect(self._show_error)
 
     @Slot(object)
     def _on_csv_loaded(self, points) -> None:
-        if points is None:
+        if points is None or not self.csv_job.is_current(self.sender()):
             return
         c = self.controls
         self.custom_points = points
@@ -291,7 +292,7 @@ class NeuralNetsLab(QWidget):
         c.set_combo.setCurrentIndex(c.set_combo.findData("csv"))
         c.set_combo.blockSignals(False)
         self._on_set_change(c.set_combo.currentIndex())
-        self.ctx.status(f"Loaded {len(points[1])} points")
+        self.ctx.status(f"Loaded {len(points[1])} points", source=self)
 
     @Slot()
     def _on_save_clicked(self) -> None:
@@ -305,7 +306,7 @@ class NeuralNetsLab(QWidget):
         Xt, yt, Xv, yv = self.points
         try:
             write_points_csv(path, np.concatenate([Xt, Xv]), np.concatenate([yt, yv]))
-            self.ctx.status(f"Saved {len(yt) + len(yv)} points to {path}")
+            self.ctx.status(f"Saved {len(yt) + len(yv)} points to {path}", source=self)
         except (OSError, ValueError) as exc:
             self._show_error(f"Could not save {path}: {exc}")
 
@@ -381,7 +382,7 @@ class NeuralNetsLab(QWidget):
         self.last_error = message
         self.message_label.setText(message)
         self.message_label.show()
-        self.ctx.status(message)
+        self.ctx.status(message, source=self)
 
     def _clear_message(self) -> None:
         self.message_label.clear()
@@ -401,9 +402,7 @@ class NeuralNetsLab(QWidget):
         return targets
 
     def shutdown(self) -> None:
-        self.job.send(("stop",))
-        self.job.cancel()
-        if self.csv_job is not None:
-            self.csv_job.cancel()
+        for slot in (self.job, self.csv_job):  # the worker's cancel Event, as in every lab
+            slot.cancel()
         if self.neuron_dialog is not None:
             self.neuron_dialog.close()

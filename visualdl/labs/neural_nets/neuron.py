@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QFormLayout, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from visualdl.labs.common.palette import run_hex
 from visualdl.atomic import write_atomic
 from visualdl.engine.playground.network import ACTIVATIONS, activate, formula, neuron_output
 from visualdl.labs.common.widgets import combo, guard_wheel_in, spin
@@ -52,7 +53,7 @@ class SingleNeuronPanel(QWidget):
         self.plot.setBackground("w")
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.curve = self.plot.plot([], [], pen=pg.mkPen("#444", width=2), name="f")
-        self.dot = self.plot.plot([], [], pen=None, symbol="o", symbolBrush="#d62728", symbolSize=10, name="(s, f(s))")
+        self.dot = self.plot.plot([], [], pen=None, symbol="o", symbolBrush=run_hex(3), symbolSize=10, name="(s, f(s))")
         install_export_menu(self.plot, "single neuron")
         left = QVBoxLayout()
         left.addLayout(grid)

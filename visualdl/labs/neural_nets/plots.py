@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import Qt
 
-from visualdl.labs.common.palette import CLASS_RGB, class_rgb
+from visualdl.labs.common.palette import CLASS_RGB, DIVERGING_LUT, run_hex
+from visualdl.labs.common.plots import PointsPlot as BasePointsPlot
 
-POSITIVE = np.array([33, 102, 172], np.float32)  # blue
-NEGATIVE = np.array([178, 24, 43], np.float32)  # red
 WHITE = np.float32(255)
 MAX_STRENGTH = 0.75  # the most certain cell keeps a quarter of white so the points stay readable
 
@@ -26,13 +25,8 @@ def decision_rgb(pred, conf, num_classes: int) -> np.ndarray:
     return (WHITE + (colour - WHITE) * strength[..., None]).round().astype(np.uint8)
 
 
-def _signed_lut() -> np.ndarray:
-    t = np.linspace(-1, 1, 256, dtype=np.float32)[:, None]
-    colour = np.where(t >= 0, POSITIVE, NEGATIVE)
-    return (WHITE + (colour - WHITE) * np.abs(t)).round().astype(np.uint8)
-
-
-SIGNED_LUT = _signed_lut()  # 256 steps from -1 (red) through 0 (white) to +1 (blue)
+# The app's diverging scale read backwards: the playground draws positive blue and negative red.
+SIGNED_LUT = np.ascontiguousarray(DIVERGING_LUT[::-1])  # 256 steps from -1 (red) through 0 (white) to +1 (blue)
 
 
 def signed_rgb(values, scale: float | None = None) -> np.ndarray:
@@ -51,76 +45,21 @@ def signed_rgb(values, scale: float | None = None) -> np.ndarray:
     return SIGNED_LUT[idx.astype(np.uint8)]
 
 
-def _brushes(y):
-    return [pg.mkBrush(*class_rgb(c)) for c in y]
+class PointsPlot(BasePointsPlot):
+    """The app's points-over-an-image plot with the playground's smaller dots (many small plots)."""
 
-
-def _pens(y):
-    return [pg.mkPen(*class_rgb(c), width=2) for c in y]
-
-
-class PointsPlot(pg.PlotWidget):
-    """A coloured image under training points (filled) and validation points (hollow squares)."""
-
-    def __init__(self, title: str, parent=None):
-        super().__init__(parent=parent, title=title)
-        self.setBackground("w")
-        self.setAspectLocked(True)
-        self.setMenuEnabled(True)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.addItem(self.image)
-        self.train_scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("k", width=0.7), name="train")
-        self.val_scatter = pg.ScatterPlotItem(size=7, symbol="s", brush=None, name="validation")
-        self.addItem(self.train_scatter)
-        self.addItem(self.val_scatter)
-        self.bounds = None
-
-    def set_image(self, rgb, bounds) -> None:
-        self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
-        xmin, xmax, ymin, ymax = bounds
-        self.image.setRect(QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
-        if self.bounds != tuple(bounds):
-            self.bounds = tuple(bounds)
-            self.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
-
-    def set_points(self, X_train, y_train, X_val, y_val) -> None:
-        self.train_scatter.setData(pos=np.asarray(X_train, float), brush=_brushes(y_train))
-        if len(X_val):
-            self.val_scatter.setData(pos=np.asarray(X_val, float), brush=None, pen=_pens(y_val))
-        else:
-            self.val_scatter.setData([])
-
-    def rgb_at(self, x: float, y: float) -> np.ndarray:
-        """The colour drawn at data point (x, y) (what the student sees there)."""
-        img = self.image.image
-        xmin, xmax, ymin, ymax = self.bounds
-        h, w = img.shape[:2]
-        col = min(max(int((x - xmin) / (xmax - xmin) * w), 0), w - 1)
-        row = min(max(int((y - ymin) / (ymax - ymin) * h), 0), h - 1)
-        return img[row, col]
+    def __init__(self, title: str = "", parent=None):
+        super().__init__(title, parent, point_size=7)
 
 
 class DecisionMap(PointsPlot):
     """The predicted class over the plane; emits clicked(x, y, modifiers) in data coordinates."""
-
-    clicked = Signal(float, float, object)
 
     def __init__(self, parent=None):
         super().__init__("Decision map", parent)
         self.setToolTip("Predicted class over the plane; colour strength = the softmax probability of that class.\n"
                         "Filled dots: training points · hollow squares: validation points.\n"
                         "Click: add a point · Shift+click: remove the nearest point.")
-        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
-
-    def _on_mouse_clicked(self, event) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
-        vb = self.getPlotItem().vb
-        if not vb.sceneBoundingRect().contains(event.scenePos()):
-            return
-        p: QPointF = vb.mapSceneToView(event.scenePos())
-        self.clicked.emit(float(p.x()), float(p.y()), event.modifiers())
-        event.accept()
 
 
 class HiddenSpacePlot(PointsPlot):
@@ -186,8 +125,8 @@ class Curves(pg.PlotWidget):
         self.setLabel("bottom", "iteration")
         self.setLabel("left", ylabel)
         self.addLegend(offset=legend_offset, labelTextSize="8pt")
-        self.train = self.plot([], [], pen=pg.mkPen("#1f77b4", width=2), name="train")
-        self.val = self.plot([], [], pen=pg.mkPen("#ff7f0e", width=2, style=Qt.PenStyle.DashLine), name="validation")
+        self.train = self.plot([], [], pen=pg.mkPen(run_hex(0), width=2), name="train")
+        self.val = self.plot([], [], pen=pg.mkPen(run_hex(1), width=2, style=Qt.PenStyle.DashLine), name="validation")
 
     def set_rows(self, it, train, val) -> None:
         self.train.setData(it, train)

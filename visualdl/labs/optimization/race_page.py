@@ -401,7 +401,7 @@ class RacePage(QWidget):
     def _show_message(self, text: str) -> None:
         self.panel.message.setText(text)
         if text:
-            self.ctx.status(text)
+            self.ctx.status(text, source=self)
 
     # ------------------------------------------------------------------ lab interface
     def export_targets(self) -> dict:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QSc
 from visualdl.labs.common.palette import run_hex
 from visualdl.ui.export import install_export_menu
 from visualdl.ui.presentation import controls_panel
+from visualdl.ui.worker import LatestJob
 
 
 def make_plot(title: str, x: str = "", y: str = "", name: str | None = None, store: dict | None = None):
@@ -82,7 +83,8 @@ def draw_ridge(plot: pg.PlotWidget, hists: list, labels: list[str] | None = None
 class JobRunner:
     """A Run button and a Cancel button driving one job on ctx.runner (progress in the status bar).
 
-    on_yield / on_done / on_error: bound methods of the owning page."""
+    on_yield / on_done / on_error: bound methods of the owning page (on_yield None: the job's yielded
+    values are not drawn). The job lives in a LatestJob: a replaced job's late signals are dropped."""
 
     def __init__(self, page: QWidget, ctx, run_text: str, on_yield, on_done, on_error=None):
         self.page, self.ctx = page, ctx
@@ -90,7 +92,7 @@ class JobRunner:
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.on_yield, self.on_done, self.on_error = on_yield, on_done, on_error
-        self.job = None
+        self.latest = LatestJob()
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.cancel_button.clicked.connect(page.cancel_job)
@@ -103,10 +105,13 @@ class JobRunner:
         lay.addWidget(self.cancel_button)
         return w
 
+    @property
+    def job(self):
+        """The current job (None before the first run)."""
+        return self.latest.job
+
     def start(self, fn, *args, title: str = "", **kwargs):
-        self.cancel()
-        job = self.ctx.runner.submit(fn, *args, title=title, **kwargs)
-        self.job = job
+        job = self.latest.start(self.ctx.runner.submit(fn, *args, title=title, **kwargs))
         job.yielded.connect(self.page.job_yielded)
         job.finished.connect(self.page.job_finished)
         job.errored.connect(self.page.job_error)
@@ -118,20 +123,18 @@ class JobRunner:
         return job
 
     def running(self) -> bool:
-        return self.job is not None and self.job.is_running()
+        return self.latest.is_running()
 
     def cancel(self) -> None:
-        if self.job is not None and self.job.is_running():
-            self.job.cancel()
+        self.latest.cancel()
 
     def ended(self) -> None:
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
 
     def shutdown(self) -> None:
-        if self.job is not None and self.job.is_running():
-            self.job.cancel()
-            self.job.wait()
+        self.latest.cancel()
+        self.latest.wait()
 
 
 class ExperimentPage(QWidget):
@@ -154,7 +157,7 @@ class ExperimentPage(QWidget):
     def _runner_of_sender(self):
         """The runner whose CURRENT job sent the signal (None for a job that was replaced)."""
         sender = self.sender()
-        return next((r for r in self.all_runners() if r.job is sender), None)
+        return next((r for r in self.all_runners() if r.latest.is_current(sender)), None)
 
     @Slot()
     def cancel_job(self) -> None:
@@ -166,7 +169,7 @@ class ExperimentPage(QWidget):
     @Slot(object)
     def job_yielded(self, value) -> None:
         r = self._runner_of_sender()
-        if r is not None:
+        if r is not None and r.on_yield is not None:
             r.on_yield(value)
 
     @Slot(object)
@@ -180,7 +183,7 @@ class ExperimentPage(QWidget):
         r = self._runner_of_sender()
         if r is not None:
             r.status.setText(f"Failed: {message}")
-            self.ctx.status(message)
+            self.ctx.status(message, source=self)
 
     @Slot()
     def job_ended(self) -> None:

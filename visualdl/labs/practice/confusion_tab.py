@@ -54,7 +54,7 @@ class ConfusionPage(ExperimentPage):
         self.norm_check = QCheckBox("Row-normalised")
         self.norm_check.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)  # clicks hit it
         self.norm_check.setToolTip("Each row divided by its count: where the examples of each true class went")
-        self.runner = JobRunner(self, ctx, "Train and evaluate", self._on_yield, self._on_done)
+        self.runner = JobRunner(self, ctx, "Train and evaluate", None, self._on_done)
         self.runner.run_button.clicked.connect(self.run)
         self.cell_text = wrap_label("Click a cell to see its examples.")
         form = QWidget()
@@ -101,10 +101,6 @@ class ConfusionPage(ExperimentPage):
     def run(self) -> None:
         self.runner.start(confusion_job, self.source_combo.currentData(), self.n_spin.value(),
                           self.epochs_spin.value(), title="Confusion matrix")
-
-    @Slot(object)
-    def _on_yield(self, value) -> None:
-        pass
 
     @Slot(object)
     def _on_done(self, r) -> None:

@@ -37,7 +37,7 @@ class InitPage(ExperimentPage):
         self.bn_check = QCheckBox("Batch norm after each Linear")
         self.bn_check.setChecked(batchnorm)
         self.seed_spin = spin(0, 9999, 0)
-        self.runner = JobRunner(self, ctx, "Run forward + backward", self._on_yield, self._on_done)
+        self.runner = JobRunner(self, ctx, "Run forward + backward", None, self._on_done)
         self.runner.run_button.clicked.connect(self.run)
         form = QWidget()
         f = QFormLayout(form)
@@ -90,10 +90,6 @@ class InitPage(ExperimentPage):
     @Slot()
     def run(self) -> None:
         self.runner.start(deep_stats_job, title="Deep-net statistics", **self.params())
-
-    @Slot(object)
-    def _on_yield(self, value) -> None:
-        pass
 
     @Slot(object)
     def _on_done(self, stats) -> None:

@@ -76,7 +76,7 @@ class PreprocessPage(ExperimentPage):
         self.source_combo = combo(items)
         self.dashboard = None  # set by the lab: its .data and .preprocess are read for "dashboard"
         self.images_spin = spin(50, 10000, 1000)
-        self.runner = JobRunner(self, ctx, "Project images", self._on_yield, self._on_done)
+        self.runner = JobRunner(self, ctx, "Project images", None, self._on_done)
         self.runner.run_button.clicked.connect(self.run_images)
         form = QWidget()
         f = QFormLayout(form)
@@ -156,10 +156,6 @@ class PreprocessPage(ExperimentPage):
             given = (data, self.dashboard.preprocess.currentData())
         self.runner.start(pca_job, source, self.images_spin.value(), path=self.ctx.cifar_path(), given=given,
                           title="PCA of pixel vectors")
-
-    @Slot(object)
-    def _on_yield(self, value) -> None:
-        pass
 
     @Slot(object)
     def _on_done(self, r) -> None:

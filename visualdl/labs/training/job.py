@@ -27,10 +27,12 @@ from __future__ import annotations
 import copy
 import time
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from visualdl.data import Cancelled
 from visualdl.engine.nn.trainer import Trainer, load_checkpoint_for
+from visualdl.labs.common.jobs import merge_run_updates
+from visualdl.ui.worker import error_message
 
 SNAPSHOT_INTERVAL = 0.2  # seconds between Trainer.snapshot() copies while running
 
@@ -81,11 +83,7 @@ class Update:
 
 def merge_updates(pending: Update, new: Update) -> Update:
     """Combine two updates the GUI has not seen yet; a reset drops the older run's rows."""
-    if new.reset or new.run != pending.run:
-        return replace(new, events=pending.events + new.events)
-    return replace(new, reset=pending.reset, rows=pending.rows + new.rows, events=pending.events + new.events,
-                   snapshot=new.snapshot if new.snapshot is not None else pending.snapshot,
-                   probe=new.probe if new.probe is not None else pending.probe)
+    return merge_run_updates(pending, new, latest=("snapshot", "probe"))
 
 
 def read_session(ctl, path):
@@ -125,7 +123,7 @@ class TrainingSession:
         try:
             getattr(self, f"_cmd_{kind}")(*cmd[1:])
         except Exception as exc:  # noqa: BLE001 - MemoryError included: the job (and the old model) live on
-            self.events.append(Event("error", f"{_what(kind)}: {_plain(exc)}", command=kind))
+            self.events.append(Event("error", f"{_what(kind)}: {error_message(exc)}", command=kind))
             self.want_snapshot = True
         return True
 
@@ -269,14 +267,6 @@ class TrainingSession:
         return out
 
 
-def _plain(exc: BaseException) -> str:
-    """ValueErrors (config, checkpoint, too-large model) are plain words already; name other kinds."""
-    text = str(exc).strip()
-    if isinstance(exc, (ValueError, OSError)) and text:
-        return text
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
 def _what(kind: str) -> str:
     return {"build": "Could not build the model", "restore": "Could not load the session",
             "evaluate": "Could not evaluate",
@@ -297,7 +287,7 @@ def training_job(ctl):
                 session.step()
             except Exception as exc:  # noqa: BLE001 - report it, keep the job (and the app) alive
                 session.playing, session.steps_left = False, 0
-                session.events.append(Event("error", f"Training step failed: {_plain(exc)}", command="step"))
+                session.events.append(Event("error", f"Training step failed: {error_message(exc)}", command="step"))
             yield session.update()  # the worker throttles and merges these
         elif commands or session.rows or session.events:
             yield session.update()

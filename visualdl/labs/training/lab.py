@@ -73,7 +73,7 @@ class TrainingLab(JobRouting, SessionsMixin, QWidget):
         self._connect_controls()
         ctx.cifar_path_changed.connect(self._on_cifar_path_change)
 
-        self.job = None
+        self.job = LatestJob()
         self._ensure_job()
         self._rebuild()
 
@@ -90,13 +90,13 @@ class TrainingLab(JobRouting, SessionsMixin, QWidget):
 
     def _ensure_job(self) -> bool:
         """Start the training job when there is none running (first use, or after it failed). True if started."""
-        if self.job is not None and self.job.is_running():
+        if self.job.is_running():
             return False
         # 20 redraws a second look smooth and leave the GUI thread time for the user.
-        self.job = self.ctx.runner.submit(training_job, merge=merge_updates, max_rate=20, title="training")
-        self.job.yielded.connect(self._on_update)
-        self.job.progress.connect(self._on_job_progress)
-        self.job.failed.connect(self._on_job_failed)
+        job = self.job.start(self.ctx.runner.submit(training_job, merge=merge_updates, max_rate=20, title="training"))
+        job.yielded.connect(self._on_update)
+        job.progress.connect(self._on_job_progress)
+        job.failed.connect(self._on_job_failed)
         return True
 
     def _connect_controls(self) -> None:
@@ -386,12 +386,12 @@ class TrainingLab(JobRouting, SessionsMixin, QWidget):
     # ================================================================== updates from the worker (routing.py)
     @Slot(object)
     def _on_update(self, update: Update) -> None:
-        if self.sender() is self.job:
+        if self.job.is_current(self.sender()):
             self.route(update)
 
     @Slot(object)
     def _on_job_failed(self, failure: JobFailure) -> None:
-        if self.sender() is not self.job:
+        if not self.job.is_current(self.sender()):
             return
         self._set_playing(False)
         self._run = 0
@@ -435,11 +435,7 @@ class TrainingLab(JobRouting, SessionsMixin, QWidget):
         """Stop the training worker and any load (the window calls this on close)."""
         self._rebuild_timer.stop()
         self._on_eval_cancel_clicked()
-        for slot in (self._load, self._session_read):
+        for slot in (self._load, self._session_read, self.job):
             slot.cancel()
-        if self.job is not None and self.job.is_running():
-            self.job.cancel()
-        for slot in (self._load, self._session_read):
+        for slot in (self._load, self._session_read, self.job):
             slot.wait()
-        if self.job is not None:
-            self.job.wait()
