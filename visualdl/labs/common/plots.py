@@ -6,6 +6,8 @@ student sees where the colour was settled by the tie rule instead of the data.
 """
 from __future__ import annotations
 
+import functools
+
 import csv
 import html
 
@@ -85,6 +87,17 @@ def color_class(rgb) -> int:
     return int(hits[0]) if hits.size else -1
 
 
+@functools.lru_cache(maxsize=None)
+def _class_brush(c: int):
+    """One shared brush per class: a redraw of many points builds no new brushes (pens alike)."""
+    return pg.mkBrush(*class_color(c))
+
+
+@functools.lru_cache(maxsize=None)
+def _class_pen(c: int):
+    return pg.mkPen(*class_color(c), width=2)
+
+
 class PointsPlot(pg.PlotWidget):
     """A coloured image under training points (filled) and validation points (hollow squares).
 
@@ -130,12 +143,12 @@ class PointsPlot(pg.PlotWidget):
         return img[row, col]
 
     def set_points(self, X_train, y_train, X_val=None, y_val=None) -> None:
-        self.train_scatter.setData(pos=np.asarray(X_train, float), brush=[pg.mkBrush(*class_color(c)) for c in y_train])
+        self.train_scatter.setData(pos=np.asarray(X_train, float), brush=[_class_brush(int(c)) for c in y_train])
         if X_val is None or len(X_val) == 0:
             self.val_scatter.setData([])
             return
         self.val_scatter.setData(pos=np.asarray(X_val, float), brush=None,
-                                 pen=[pg.mkPen(*class_color(c), width=2) for c in y_val])
+                                 pen=[_class_pen(int(c)) for c in y_val])
 
     def _on_mouse_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
