@@ -12,6 +12,8 @@
     optim.py           SGD, Momentum, AdaGrad, RMSProp, Adam
     models.py          JSON-able model configs, presets and build_model
     trainer.py         the step-wise Trainer (one step() = one minibatch update)
+    snapshot.py        Trainer.snapshot()'s frozen Snapshot and its fast per-layer statistics
+    checkpoint.py      loading a checkpoint for a model (shapes checked), batch-norm buffers, optimizer state
     history.py         the Trainer's History (one dict per step and per epoch), bounded for long runs
     thinning.py        the bound: newest rows exact, older rows thinned to each bucket's min and max
     augment.py         flips and shifts of image batches

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from visualdl.engine.nn.augment import augment_batch
+from visualdl.engine.nn.checkpoint import (load_checkpoint_for, load_model,  # noqa: F401 - also imported from here
+                                           load_optimizer_state, model_buffers, optimizer_state, restore_buffers)
 from visualdl.engine.nn.histograms import layer_histograms
-from visualdl.engine.nn.models import build_model, check_memory, validate_config
 from visualdl.engine.nn.history import History  # noqa: F401 - also imported from here
+from visualdl.engine.nn.models import build_model, check_memory, validate_config
+from visualdl.engine.nn.snapshot import Snapshot, _stats, _sum_sq  # noqa: F401 - Snapshot also imported from here
 
 TRAIN_EVAL_SIZE = 1000  # examples used for the epoch-end train accuracy
 EVAL_CHUNK = 250  # examples per forward pass when evaluating (bounds memory)
@@ -35,72 +37,6 @@ EVAL_CHUNK = 250  # examples per forward pass when evaluating (bounds memory)
 
 class TrainingStopped(RuntimeError):
     """step() was called after training stopped (for example the loss became NaN)."""
-
-
-def _stats(a) -> tuple[float, float, float]:
-    """(mean, std, L2 norm) of an array, accurate to ~1e-8 relative, fast enough for live views.
-
-    Sums and sums of squares run in the array's dtype over blocks of 16384 values, added in
-    float64 (error ~5e-9 measured on 4M values; one float32 dot over everything was 1e-5).
-    Activations are stored batch-innermost, so ravel(order="K") is a view, not a copy.
-    """
-    if a is None:
-        return (None, None, None)
-    flat = np.asarray(a).ravel(order="K")
-    n = flat.size
-    if n == 0:
-        return (0.0, 0.0, 0.0)
-    total = sum(float(flat[lo:lo + _STATS_BLOCK].sum()) for lo in range(0, n, _STATS_BLOCK))
-    sq = _sum_sq(flat)
-    mean = total / n
-    var = sq / n - mean * mean
-    # E[x^2] - mean^2 cancels: the sums' ~6e-8 relative error becomes 6e-8 * mean^2 / var in the
-    # variance (2.6% of the std at mean 1, std 0.001). Below var = 0.1 mean^2 centre first, in float64.
-    if var < 0.1 * mean * mean:
-        var = float(np.var(flat, dtype=np.float64))
-    return (mean, math.sqrt(max(var, 0.0)), math.sqrt(sq))
-
-
-_STATS_BLOCK = 16384
-
-
-def _sum_sq(a) -> float:
-    """sum(a^2) as float32/64 dot products over blocks, added in float64 (see _stats)."""
-    flat = np.asarray(a).ravel(order="K")
-    blocks = (flat[lo:lo + _STATS_BLOCK] for lo in range(0, flat.size, _STATS_BLOCK))
-    with np.errstate(over="ignore", invalid="ignore"):  # diverged values: inf is the honest answer
-        return sum(float(np.dot(b, b)) for b in blocks)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Frozen copies of a trainer's state for views on another thread (Trainer.snapshot()).
-
-    layers: one dict per layer: summary fields (name, type, output_shape, params) and the last
-    training step's act_mean/std/norm and grad_mean/std/norm (None with act_note/grad_note saying why).
-    ``snap["field"]`` and ``snap.get("field")`` work like a dict's, but an unknown field raises KeyError
-    (a misspelt or missing field cannot pass silently).
-    """
-
-    iteration: int
-    epoch: float
-    config: dict
-    layers: list
-    params: dict
-    last: dict | None
-    stopped_reason: str | None
-    input_shape: tuple
-    histograms: list = field(default_factory=list)  # per layer {"act", "grad", "weight"}: (edges, counts)
-    update_ratios: dict = field(default_factory=dict)  # per parameter: |update| / |weight| of the last step
-
-    def __getitem__(self, name: str):
-        if name not in self.__dataclass_fields__:
-            raise KeyError(f"a training snapshot has no field {name!r} (fields: {', '.join(self.__dataclass_fields__)})")
-        return getattr(self, name)
-
-    def get(self, name: str, default=None):
-        value = self[name]
-        return default if value is None else value
 
 
 class Trainer:
@@ -253,7 +189,7 @@ class Trainer:
 
         # BatchNorm updates its running statistics during forward: keep copies so a step
         # that blows up can leave the model exactly as it was.
-        buffers_before = {name: b.copy() for name, b in _buffers(self.model).items()}
+        buffers_before = {name: b.copy() for name, b in model_buffers(self.model).items()}
         scores = self.model.forward(x, train=True)
         # Keep this step's activations for snapshot(): evaluate() replaces model.activations.
         self._last_acts = self.model.activations
@@ -273,7 +209,7 @@ class Trainer:
             "update_ratio": 0.0,
         }
         if not math.isfinite(loss):
-            _restore_buffers(self.model, buffers_before)
+            restore_buffers(self.model, buffers_before)
             return self._stop(self._divergence_reason("loss", loss, lr), metrics)
 
         self.model.backward(dscores, keep_output_grads=self.keep_layer_grads)
@@ -281,7 +217,7 @@ class Trainer:
         grads = self.model.named_grads()
         total = {name: (g + reg_grads[name]) if name in reg_grads else g for name, g in grads.items()}
         if not all(np.isfinite(g).all() for g in total.values()):
-            _restore_buffers(self.model, buffers_before)
+            restore_buffers(self.model, buffers_before)
             return self._stop(self._divergence_reason("gradient", float("nan"), lr), metrics)
 
         before = {name: p.copy() for name, p in self.params.items()}
@@ -293,7 +229,7 @@ class Trainer:
         if not math.isfinite(upd_sq):
             for name, p in self.params.items():
                 p[...] = before[name]
-            _restore_buffers(self.model, buffers_before)
+            restore_buffers(self.model, buffers_before)
             return self._stop(self._divergence_reason("update", float("nan"), lr), metrics)
         # per parameter ||update|| / ||weight|| of this step, for snapshot()
         self._last_ratios = {n: math.sqrt(upd_by_name[n] / w_by_name[n]) if w_by_name[n] > 0 else math.inf
@@ -424,8 +360,8 @@ class Trainer:
         """Everything needed to continue training: {"params", "buffers", "optimizer", "iteration", ...}."""
         return {
             "params": {name: p.copy() for name, p in self.params.items()},
-            "buffers": {name: b.copy() for name, b in _buffers(self.model).items()},
-            "optimizer": _optimizer_state(self.optimizer),
+            "buffers": {name: b.copy() for name, b in model_buffers(self.model).items()},
+            "optimizer": optimizer_state(self.optimizer),
             "iteration": self.iteration,
             "epochs_done": self.epochs_done,
             "epoch_position": self._pos,
@@ -440,12 +376,12 @@ class Trainer:
         check_params(params, {n: p.shape for n, p in self.params.items()}, source="state")
         for name, p in self.params.items():
             p[...] = params[name]
-        buffers = _buffers(self.model)
+        buffers = model_buffers(self.model)
         for name, value in (state.get("buffers") or {}).items():
             if name in buffers:
                 buffers[name][...] = value
         if state.get("optimizer"):
-            _load_optimizer_state(self.optimizer, state["optimizer"], self.params)
+            load_optimizer_state(self.optimizer, state["optimizer"], self.params)
         self.iteration = int(state.get("iteration", self.iteration))
         self.epochs_done = int(state.get("epochs_done", self.epochs_done))
         # Where in the epoch training stopped (older saves: derived from the counters), so the
@@ -469,7 +405,7 @@ class Trainer:
         from visualdl.engine.nn.serialize import save_checkpoint
 
         arrays = {name: p for name, p in self.params.items()}
-        arrays.update({f"buffer:{n}": b for n, b in _buffers(self.model).items()})
+        arrays.update({f"buffer:{n}": b for n, b in model_buffers(self.model).items()})
         info = {
             "input_shape": list(self.data.input_shape),
             "num_classes": self.data.num_classes,
@@ -510,82 +446,7 @@ class Trainer:
             self.history = History.from_dict(history)
 
 
-def load_checkpoint_for(path, input_shape=None, num_classes=None):
-    """load_checkpoint, then check the weights fit the model its config describes.
-
-    Returns (config, arrays, history, extra). Raises CheckpointError when the config is
-    invalid or a parameter is missing, extra or of the wrong shape.
-    """
-    from visualdl.engine.nn.serialize import CheckpointError, check_params, load_checkpoint
-
-    config, arrays, history, extra = load_checkpoint(path)
-    extra = extra or {}
-    try:
-        config = validate_config(config)
-    except ValueError as exc:
-        raise CheckpointError(f"{path}: the saved config is invalid: {exc}") from None
-    input_shape = tuple(input_shape if input_shape is not None else extra.get("input_shape", ()))
-    num_classes = num_classes if num_classes is not None else extra.get("num_classes")
-    if not input_shape or num_classes is None:
-        raise CheckpointError(f"{path} does not record the model's input shape and number of classes")
-    try:
-        model = build_model(config, input_shape, num_classes, rng=np.random.default_rng(0))
-    except ValueError as exc:
-        raise CheckpointError(f"{path}: cannot build its model: {exc}") from None
-    expected = {n: p.shape for n, p in model.named_params().items()}
-    expected.update({f"buffer:{n}": b.shape for n, b in _buffers(model).items()})
-    check_params(arrays, expected, source=str(path))
-    return config, arrays, history, extra
-
-
-def load_model(path):
-    """Load a saved model for inference -> (model, config, extra).
-
-    extra holds input_shape, num_classes, class_names and the preprocessor dict.
-    """
-    config, arrays, _history, extra = load_checkpoint_for(path)
-    model = build_model(config, extra["input_shape"], extra["num_classes"], rng=np.random.default_rng(0))
-    for name, p in model.named_params().items():
-        p[...] = arrays[name]
-    for name, b in _buffers(model).items():
-        b[...] = arrays[f"buffer:{name}"]
-    return model, config, extra
-
-
-# BatchNorm keeps its running statistics outside `params` (they are not trained).
-_BUFFER_NAMES = ("running_mean", "running_var")
-
-
-def _buffers(model) -> dict:
-    out = {}
-    for i, layer in enumerate(model.layers):
-        for attr in _BUFFER_NAMES:
-            value = getattr(layer, attr, None)
-            if isinstance(value, np.ndarray):
-                out[f"{i}.{attr}"] = value
-    return out
-
-
-def _restore_buffers(model, saved: dict) -> None:
-    for name, value in saved.items():
-        index, attr = name.split(".", 1)
-        setattr(model.layers[int(index)], attr, value)
-
-
 def _make_regularizer(r: dict):
     from visualdl.engine.nn.regularization import Regularizer
 
     return Regularizer(kind=r["kind"], strength=r["strength"], l1_strength=r["l1_strength"], max_norm=r["max_norm"])
-
-
-def _optimizer_state(opt) -> dict:
-    if hasattr(opt, "state_dict"):
-        return opt.state_dict()
-    return {"t": int(getattr(opt, "t", 0))}
-
-
-def _load_optimizer_state(opt, state, params) -> None:
-    if hasattr(opt, "load_state_dict"):
-        opt.load_state_dict(state)
-    elif "t" in state and hasattr(opt, "t"):
-        opt.t = int(state["t"])
