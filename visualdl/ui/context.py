@@ -45,6 +45,26 @@ def load_dataset_job(ctl, cache: dict, lock: threading.Lock, name: str, path=Non
     return data
 
 
+def open_cifar_job(ctl, path: str):
+    """Worker-thread job: load CIFAR-10 once (kept in the loader's memory); returns the path that loaded,
+    or None when the student cancelled (nothing to say, nothing remembered)."""
+    from visualdl.data import Cancelled
+    from visualdl.data.cifar10 import load_cifar10_cached
+
+    try:
+        load_cifar10_cached(path, progress=ctl.report_progress, cancel=ctl.cancel_event)
+    except Cancelled:
+        return None
+    return path
+
+
+def download_cifar_job(ctl, folder: str, **options):
+    """Worker-thread job: download CIFAR-10 into ``folder``; returns the verified archive's path."""
+    from visualdl.data.download import download_cifar10
+
+    return download_cifar10(folder, progress=ctl.report_progress, cancel=ctl.cancel_event, **options)
+
+
 class AppContext(QObject):
     status_message = Signal(str)
     job_tracked = Signal(object, str)  # (Job, title): the main window shows a progress bar

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QListWidget, Q
 
 from visualdl.ui import export as exporting
 from visualdl.ui.classroom import Classroom
-from visualdl.ui.context import AppContext
+from visualdl.ui.context import AppContext, download_cifar_job, open_cifar_job
 from visualdl.ui.help import about_html, help_box, shortcuts_html
 from visualdl.ui.lab import RunControls, Sessions, Stops, export_targets_of
 from visualdl.ui.run_keys import RunKeys
@@ -261,7 +261,7 @@ class MainWindow(QMainWindow):
         they do not read it again). A file that is not CIFAR-10 is an error shown here, where the
         student acted, and the path is forgotten.
         """
-        job = self._cifar_open.start(self.ctx.runner.submit(_open_cifar_job, str(path), title="open-cifar10"))
+        job = self._cifar_open.start(self.ctx.runner.submit(open_cifar_job, str(path), title="open-cifar10"))
         job.finished.connect(self._on_cifar_opened)
         job.errored.connect(self._on_cifar_failed)
         self.ctx.track(job, "Opening CIFAR-10")
@@ -296,7 +296,7 @@ class MainWindow(QMainWindow):
 
         options go to ``visualdl.data.download.download_cifar10`` (url, md5: tests use a local server).
         """
-        job = self.ctx.runner.submit(_download_job, folder, title="download-cifar10", **options)
+        job = self.ctx.runner.submit(download_cifar_job, folder, title="download-cifar10", **options)
         job.finished.connect(self._on_download_finished)
         job.errored.connect(self.show_error)
         self.ctx.track(job, "Downloading CIFAR-10")
@@ -496,23 +496,3 @@ class MainWindow(QMainWindow):
                     traceback.print_exc()
         self.ctx.shutdown()
         self.ctx.settings.sync()
-
-
-def _open_cifar_job(ctl, path: str):
-    """Worker-thread job: load CIFAR-10 once (kept in the loader's memory); returns the path that loaded,
-    or None when the student cancelled (nothing to say, nothing remembered)."""
-    from visualdl.data import Cancelled
-    from visualdl.data.cifar10 import load_cifar10_cached
-
-    try:
-        load_cifar10_cached(path, progress=ctl.report_progress, cancel=ctl.cancel_event)
-    except Cancelled:
-        return None
-    return path
-
-
-def _download_job(ctl, folder: str, **options):
-    """Worker-thread job: download CIFAR-10 into ``folder``; returns the verified archive's path."""
-    from visualdl.data.download import download_cifar10
-
-    return download_cifar10(folder, progress=ctl.report_progress, cancel=ctl.cancel_event, **options)
