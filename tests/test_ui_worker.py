@@ -1,6 +1,7 @@
 """The one background-worker pattern: jobs run off the GUI thread, yield throttled copies, stop cleanly."""
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
@@ -215,3 +216,56 @@ def test_expected_failures_print_no_traceback_bugs_do(qtbot, runner, capfd, exc,
     failure = blocker.args[0]
     assert failure.exception is exc and failure.kind == type(exc).__name__
     assert ("Traceback (most recent call last)" in capfd.readouterr().err) is printed
+
+
+class _Noted:
+    """Garbage in a reference cycle (only the cyclic collector frees it) that notes which thread freed it."""
+
+    threads: list[str] = []
+
+    def __init__(self):
+        self.me = self
+
+    def __del__(self):
+        _Noted.threads.append(threading.current_thread().name)
+
+
+def churning_job(ctl, seconds):
+    """A training-like loop: it makes cyclic garbage and allocates enough to cross the collector's thresholds."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and not ctl.cancelled:
+        _Noted()
+        rows = [[i] for i in range(2000)]
+        yield None
+    return len(rows)
+
+
+def test_garbage_is_collected_on_the_gui_thread_while_a_job_runs(qtbot, runner):
+    """Collected on a worker, garbage holding Qt objects runs their destructors there and can deadlock
+    against the GUI thread (a gc.collect() thread beside the lab 5 tests hung them at 0% CPU)."""
+    _Noted.threads.clear()
+    assert gc.isenabled()
+    job = runner.submit(churning_job, 1.5)
+    assert not gc.isenabled()  # off before the worker ran a line
+    qtbot.waitUntil(lambda: not job.is_running(), timeout=20000)
+    assert len(_Noted.threads) >= 10  # the job's garbage was freed while it ran...
+    assert set(_Noted.threads) == {threading.main_thread().name}  # ...always on the GUI thread
+    assert gc.isenabled()  # the last worker ended: automatic collection is back
+
+
+def test_shutdown_turns_automatic_collection_back_on_but_never_a_collector_someone_else_turned_off(qtbot):
+    r = Runner()
+    started = threading.Event()
+    r.submit(waiting_job, started)
+    assert started.wait(5) and not gc.isenabled()
+    assert r.shutdown()
+    assert gc.isenabled()  # no worker left, although no queued "finished" was delivered yet
+    gc.disable()  # e.g. a program embedding the engine turned it off itself
+    try:
+        r2 = Runner()
+        job = r2.submit(fast_counter, 10)
+        qtbot.waitUntil(lambda: not job.is_running(), timeout=5000)
+        r2.shutdown()
+        assert not gc.isenabled()  # not ours to turn back on
+    finally:
+        gc.enable()
