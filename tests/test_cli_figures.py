@@ -61,8 +61,9 @@ def _pixels(path) -> bytes:
 def test_a_preset_renders_that_starting_point(qapp, tmp_path, lab, preset, plot):
     plain = render([lab], tmp_path / "plain", "png", (1280, 800), wait=1.0, log=lambda *_: None)
     chosen = render([lab], tmp_path / "preset", "png", (1280, 800), preset=preset, wait=1.0, log=lambda *_: None)
-    assert sorted(p.name for p in plain) == sorted(p.name for p in chosen)
-    assert plot in {p.name for p in chosen}, sorted(p.name for p in chosen)
+    # (not the same list of files: views that appear once a background model is built, e.g. the live
+    # CNN's per-layer maps, may or may not be ready within --wait on a busy machine)
+    assert plot in {p.name for p in plain} and plot in {p.name for p in chosen}, sorted(p.name for p in chosen)
     assert _pixels(tmp_path / "preset" / plot) != _pixels(tmp_path / "plain" / plot)
 
 

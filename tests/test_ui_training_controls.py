@@ -34,10 +34,11 @@ def built(qtbot, lab, after: int = 0):
 def on_spiral(qtbot, lab):
     """The small spiral (fast): lab 5 opens on it; lab 7 is switched through its dataset combo."""
     if lab.dataset.currentData() != "spiral":
-        run = lab.run_number
+        # The launch's own build (of the lab's first dataset) may still be on its way: wait for the
+        # worker's "Ready: spiral" in the status bar, the last build asked for, not for any new run.
+        status = lab.window().statusBar()
         choose(qtbot, lab.dataset, "spiral")
-        qtbot.waitUntil(lambda: lab.data is not None and lab.data.name.startswith("spiral") and lab.run_number > run,
-                        timeout=20000)
+        qtbot.waitUntil(lambda: status.currentMessage().startswith("Ready: spiral"), timeout=20000)
     built(qtbot, lab)
     return lab
 
