@@ -510,6 +510,7 @@ def test_file_export_all_writes_every_target(window, qtbot, tmp_path, monkeypatc
     folder = tmp_path / "out"
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(folder)))
     trigger(window, "File", "Export all plots…")
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Wrote "), timeout=WAIT)
     names = {p.name for p in folder.iterdir()}
     from visualdl.ui.export import slug
 

@@ -131,7 +131,10 @@ def test_export_each_format_and_all(qtbot, lab, app_window, tmp_path):
         rows = list(csv.DictReader(fh))
     raw = [float(r["y"]) for r in rows if r["series"] == "loss (raw)"]
     assert np.allclose(raw, lab.log.iterations["loss"])
-    written = app_window.export_all(tmp_path / "all")
+    run = app_window.export_all(tmp_path / "all")
+    qtbot.waitUntil(lambda: not run.is_running(), timeout=60000)
+    written = run.written
+    assert run.error is None and len(written) == run.total
     # lab 7 also exports its experiment tabs' plots; the dashboard's are these
     assert {"accuracy.csv", "accuracy.png", "accuracy.svg", "loss.csv", "loss.png", "loss.svg"} <= \
         {p.name for p in written}

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import csv
 import re
+from dataclasses import dataclass
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401 - registers pg.exporters
-from PySide6.QtCore import QObject, QPoint, QRectF, QSize, Qt, Slot
+from PySide6.QtCore import QBuffer, QIODevice, QObject, QPoint, QRectF, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QGraphicsScene, QGraphicsView, QMenu, QWidget
@@ -54,14 +56,6 @@ def _graphics_item(target):
     return None
 
 
-def _svg_is_valid(path: Path) -> bool:
-    try:
-        root = ET.parse(path).getroot()
-    except (ET.ParseError, OSError):
-        return False
-    return root.tag.endswith("svg")
-
-
 # --------------------------------------------------------------------------- PNG
 PNG_SCALE = 2.0  # exported pictures are twice their size on screen: sharp on a slide or a projector
 
@@ -87,103 +81,123 @@ def png_size(target, width: int | None = None, scale: float = PNG_SCALE) -> tupl
     return max(1, round(w * factor)), max(1, round(h * factor))
 
 
-def export_png(target, path, width: int | None = None, scale: float = PNG_SCALE) -> Path:
-    """Write ``target`` as a PNG image ``width`` pixels wide (default: ``scale`` x its size on screen)."""
-    path = Path(path)
+def render_png(target, width: int | None = None, scale: float = PNG_SCALE) -> QImage:
+    """Draw ``target`` into an image (GUI thread: it reads the widgets); ``save_png`` writes it anywhere."""
     size = png_size(target, width, scale)
+    item = _graphics_item(target)
+    if item is not None and item.scene() is not None:
+        exporter = pg.exporters.ImageExporter(item)
+        exporter.parameters()["width"] = size[0]
+        image = exporter.export(toBytes=True)
+    elif isinstance(target, QGraphicsScene):
+        image = _scene_image(target, size)
+    elif isinstance(target, QWidget):
+        image = _widget_image(target, size)
+    else:
+        raise ExportError(f"Cannot export {type(target).__name__} as PNG")
+    if image is None or image.isNull():
+        raise ExportError(f"Could not draw {type(target).__name__} as PNG")
+    return image
+
+
+def save_png(image: QImage, path) -> Path:
+    """Compress and write a drawn image (touches no widget: safe on a worker thread)."""
+    path = Path(path)
 
     def write(tmp: Path) -> None:
-        item = _graphics_item(target)
-        if item is not None and item.scene() is not None:
-            exporter = pg.exporters.ImageExporter(item)
-            exporter.parameters()["width"] = size[0]
-            exporter.export(str(tmp))
-        elif isinstance(target, QGraphicsScene):
-            _render_scene_png(target, tmp, size)
-        elif isinstance(target, QWidget):
-            if not _render_widget_png(target, tmp, size):
-                raise ExportError(f"Could not write PNG {path}")
-        else:
-            raise ExportError(f"Cannot export {type(target).__name__} as PNG")
-        if not tmp.exists() or tmp.stat().st_size == 0:
+        if not image.save(str(tmp), "PNG") or not tmp.exists() or tmp.stat().st_size == 0:
             raise ExportError(f"Could not write PNG {path}")
 
     return replace_atomic(path, write)
 
 
-def _render_scene_png(scene: QGraphicsScene, path: Path, size: tuple[int, int]) -> None:
-    rect = scene.itemsBoundingRect()
+def export_png(target, path, width: int | None = None, scale: float = PNG_SCALE) -> Path:
+    """Write ``target`` as a PNG image ``width`` pixels wide (default: ``scale`` x its size on screen)."""
+    return save_png(render_png(target, width, scale), path)
+
+
+def _blank_image(size: tuple[int, int]) -> tuple[QImage, QPainter]:
     image = QImage(size[0], size[1], QImage.Format.Format_ARGB32)
     image.fill(Qt.GlobalColor.white)
     painter = QPainter(image)
     painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
-    scene.render(painter, QRectF(image.rect()), rect)
+    return image, painter
+
+
+def _scene_image(scene: QGraphicsScene, size: tuple[int, int]) -> QImage:
+    image, painter = _blank_image(size)
+    scene.render(painter, QRectF(image.rect()), scene.itemsBoundingRect())
     painter.end()
-    image.save(str(path), "PNG")
+    return image
 
 
-def _render_widget_png(widget: QWidget, path: Path, size: tuple[int, int]) -> bool:
-    """Draw the widget as on screen, scaled to size (vector text and lines stay sharp)."""
-    image = QImage(size[0], size[1], QImage.Format.Format_ARGB32)
-    image.fill(Qt.GlobalColor.white)
-    painter = QPainter(image)
-    painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+def _widget_image(widget: QWidget, size: tuple[int, int]) -> QImage:
+    """The widget as on screen, scaled to size (vector text and lines stay sharp)."""
+    image, painter = _blank_image(size)
     painter.scale(size[0] / max(widget.width(), 1), size[1] / max(widget.height(), 1))
     widget.render(painter, QPoint(0, 0))
     painter.end()
-    return image.save(str(path), "PNG")
+    return image
 
 
 # --------------------------------------------------------------------------- SVG
+def render_svg(target) -> bytes:
+    """``target`` as the bytes of a valid SVG document (GUI thread: it reads the widgets)."""
+    item = _graphics_item(target)
+    if item is not None and item.scene() is not None:
+        try:
+            data = pg.exporters.SVGExporter(item).export(toBytes=True)
+            if _svg_bytes_valid(data):
+                return data
+        except Exception:  # noqa: BLE001 - pyqtgraph 0.14 + PySide6 >= 6.11: use QtSvg below
+            pass
+    data = _render_svg_qt(target, item)
+    if not _svg_bytes_valid(data):
+        raise ExportError(f"Could not draw {type(target).__name__} as a valid SVG")
+    return data
+
+
+def _svg_bytes_valid(data) -> bool:
+    try:
+        return bool(data) and ET.fromstring(data).tag.endswith("svg")
+    except ET.ParseError:
+        return False
+
+
+def save_bytes(data: bytes, path) -> Path:
+    """Write a drawn SVG (or any bytes) atomically (touches no widget: safe on a worker thread)."""
+    return write_atomic(Path(path), lambda fh: fh.write(data), mode="wb")
+
+
 def export_svg(target, path) -> Path:
     """Write ``target`` as a valid SVG file; returns the path."""
-    path = Path(path)
-
-    def write(tmp: Path) -> None:
-        item = _graphics_item(target)
-        written = False
-        if item is not None and item.scene() is not None:
-            try:
-                pg.exporters.SVGExporter(item).export(str(tmp))
-                written = _svg_is_valid(tmp)
-            except Exception:  # noqa: BLE001 - pyqtgraph 0.14 + PySide6 >= 6.11: use QtSvg below
-                written = False
-        if not written:
-            _render_svg_qt(target, item, tmp)
-        if not _svg_is_valid(tmp):
-            raise ExportError(f"Could not write a valid SVG file {path}")
-
-    return replace_atomic(path, write)
+    return save_bytes(render_svg(target), path)
 
 
-def _render_svg_qt(target, item, path: Path) -> None:
+def _render_svg_qt(target, item) -> bytes:
     """Draw the target through QSvgGenerator (works on every PySide6 with QtSvg)."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     generator = QSvgGenerator()
-    generator.setFileName(str(path))
-    generator.setTitle(path.stem)
+    generator.setOutputDevice(buffer)
     if item is not None and item.scene() is not None:
-        source = item.sceneBoundingRect()
-        generator.setSize(QSize(int(source.width()), int(source.height())))
-        generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
-        painter = QPainter(generator)
-        item.scene().render(painter, QRectF(0, 0, source.width(), source.height()), source)
-        painter.end()
+        scene, source = item.scene(), item.sceneBoundingRect()
     elif isinstance(target, QGraphicsScene):
-        source = target.itemsBoundingRect()
-        generator.setSize(QSize(int(source.width()), int(source.height())))
-        generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
-        painter = QPainter(generator)
-        target.render(painter, QRectF(0, 0, source.width(), source.height()), source)
-        painter.end()
+        scene, source = target, target.itemsBoundingRect()
     elif isinstance(target, QWidget):
-        size = target.size()
-        generator.setSize(size)
-        generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
-        painter = QPainter(generator)
-        target.render(painter, QPoint(0, 0))
-        painter.end()
+        scene, source = None, QRectF(0, 0, target.width(), target.height())
     else:
         raise ExportError(f"Cannot export {type(target).__name__} as SVG")
+    generator.setSize(QSize(int(source.width()), int(source.height())))
+    generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
+    painter = QPainter(generator)
+    if scene is not None:
+        scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
+    else:
+        target.render(painter, QPoint(0, 0))
+    painter.end()
+    buffer.close()
+    return bytes(buffer.data())
 
 
 # --------------------------------------------------------------------------- CSV
@@ -193,38 +207,53 @@ def can_export_csv(target) -> bool:
         or callable(getattr(target, "export_csv", None))
 
 
-def export_csv(plot_item, path) -> Path:
-    """Write the data behind a plot as CSV; returns the path.
+def csv_rows(target) -> list[list]:
+    """The data behind a plot, copied as CSV rows (GUI thread: it reads the plot); ``save_csv`` writes them.
 
-    Plots: one row per point, columns ``series,x,y`` (series = the curve's legend name).
+    Plots: a header, then one row per point, columns ``series,x,y`` (series = the curve's legend name).
     ImageItem: the image matrix, one row per image row.
     """
+    plot = _plot_item(target)
+    if plot is None and not (isinstance(target, pg.ImageItem) and target.image is not None):
+        raise ExportError(f"{type(target).__name__} has no data to write as CSV")
+    if plot is None:
+        image = np.array(target.image, dtype=float)
+        return [row for row in image.reshape(image.shape[0], -1)]
+    rows: list = [["series", "x", "y"]]
+    for i, item in enumerate(plot.listDataItems()):
+        x, y = item.getOriginalDataset() if hasattr(item, "getOriginalDataset") else item.getData()
+        if x is None or y is None:
+            continue
+        name = item.name() if hasattr(item, "name") and item.name() else f"series {i + 1}"
+        rows.append((name, np.array(x, dtype=float), np.array(y, dtype=float)))
+    return rows
+
+
+def save_csv(rows: list, path) -> Path:
+    """Write rows from ``csv_rows`` (touches no widget: safe on a worker thread)."""
+
+    def write(fh) -> None:
+        writer = csv.writer(fh)
+        for row in rows:
+            if isinstance(row, np.ndarray):  # an image row
+                writer.writerow([repr(float(v)) for v in row.tolist()])
+            elif isinstance(row, tuple):  # one curve: a row per point
+                name, x, y = row
+                writer.writerows([name, repr(xv), repr(yv)] for xv, yv in zip(x.tolist(), y.tolist()))
+            else:
+                writer.writerow(row)
+
+    return write_atomic(Path(path), write, newline="", encoding="utf-8")
+
+
+def export_csv(plot_item, path) -> Path:
+    """Write the data behind a plot as CSV (see ``csv_rows``), or call the target's own ``export_csv(path)``."""
     path = Path(path)
     custom = getattr(plot_item, "export_csv", None)
     if callable(custom) and _plot_item(plot_item) is None:
         custom(path)
         return path
-    plot = _plot_item(plot_item)
-    if plot is None and not (isinstance(plot_item, pg.ImageItem) and plot_item.image is not None):
-        raise ExportError(f"{type(plot_item).__name__} has no data to write as CSV")
-
-    def write(fh) -> None:
-        writer = csv.writer(fh)
-        if plot is not None:
-            writer.writerow(["series", "x", "y"])
-            for i, item in enumerate(plot.listDataItems()):
-                x, y = item.getOriginalDataset() if hasattr(item, "getOriginalDataset") else item.getData()
-                if x is None or y is None:
-                    continue
-                name = item.name() if hasattr(item, "name") and item.name() else f"series {i + 1}"
-                for xv, yv in zip(np.asarray(x).tolist(), np.asarray(y).tolist()):
-                    writer.writerow([name, repr(float(xv)), repr(float(yv))])
-        else:
-            image = np.asarray(plot_item.image)
-            for row in image.reshape(image.shape[0], -1):
-                writer.writerow([repr(float(v)) for v in row])
-
-    return write_atomic(path, write, newline="", encoding="utf-8")
+    return save_csv(csv_rows(plot_item), path)
 
 
 # --------------------------------------------------------------------------- all at once
@@ -233,18 +262,143 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "plot"
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """One file of an export, drawn on the GUI thread and not yet written.
+
+    kind: "png" (payload: QImage), "svg" (bytes), "csv" (rows from ``csv_rows``), or "written" (a target
+    with its own ``export_csv`` wrote the file already; its data is small).
+    """
+
+    path: Path
+    kind: str
+    payload: Any = None
+
+
+def files_per_target(target) -> int:
+    return 3 if can_export_csv(target) else 2
+
+
+def draw_target(name: str, target, folder) -> list[Drawn]:
+    """Everything of one target that must touch the widgets: PNG and SVG drawn, CSV data copied."""
+    base = Path(folder) / slug(name)
+    drawn = [Drawn(base.with_suffix(".png"), "png", render_png(target)),
+             Drawn(base.with_suffix(".svg"), "svg", render_svg(target))]
+    if can_export_csv(target):
+        path = base.with_suffix(".csv")
+        if callable(getattr(target, "export_csv", None)) and _plot_item(target) is None:
+            drawn.append(Drawn(export_csv(target, path), "written"))
+        else:
+            drawn.append(Drawn(path, "csv", csv_rows(target)))
+    return drawn
+
+
+def write_drawn(drawn: Drawn) -> Path:
+    """Compress and write one drawn file (touches no widget: safe on a worker thread)."""
+    if drawn.kind == "png":
+        return save_png(drawn.payload, drawn.path)
+    if drawn.kind == "svg":
+        return save_bytes(drawn.payload, drawn.path)
+    if drawn.kind == "csv":
+        return save_csv(drawn.payload, drawn.path)
+    return drawn.path
+
+
 def export_all(targets: dict, folder) -> list[Path]:
-    """Write every target as PNG and SVG (and CSV when it has data) into ``folder``."""
+    """Write every target as PNG and SVG (and CSV when it has data) into ``folder``, here and now.
+
+    The window's File > Export all plots uses ``AllPlotsExport`` instead: same files, written by a
+    worker job while the window stays usable.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, target in targets.items():
-        base = folder / slug(name)
-        written.append(export_png(target, base.with_suffix(".png")))
-        written.append(export_svg(target, base.with_suffix(".svg")))
-        if can_export_csv(target):
-            written.append(export_csv(target, base.with_suffix(".csv")))
-    return written
+    return [write_drawn(d) for name, target in targets.items() for d in draw_target(name, target, folder)]
+
+
+def write_drawn_job(ctl, total: int):
+    """Worker job: write the files the GUI thread sends (``("file", Drawn)`` each, then ``("done",)``).
+
+    Returns the paths written, in order (None when cancelled). Progress: files written of ``total``.
+    """
+    written: list[Path] = []
+    while not ctl.cancelled:
+        for command in ctl.next_commands(wait=True, timeout=0.1):
+            if command[0] == "done":
+                return written
+            path = write_drawn(command[1])
+            written.append(path)
+            ctl.report_progress(len(written), total, f"Wrote {path.name}")
+        yield None
+    return None
+
+
+class AllPlotsExport(QObject):
+    """File > Export all plots without freezing the window.
+
+    Drawing must happen where the plots live, so the GUI thread draws one plot per turn of the event
+    loop (the window answers in between); compressing the PNGs and writing every file happen on a
+    worker job, whose progress bar (files written of all) and Cancel button are in the status bar.
+    ``ended`` fires once: ``written`` is the list of files, or None when cancelled or failed (``error``).
+    """
+
+    ended = Signal()
+
+    def __init__(self, ctx, targets: dict, folder, parent: QObject | None = None):
+        super().__init__(parent)
+        self.folder = Path(folder)
+        self.written: list[Path] | None = None
+        self.error: str | None = None
+        self.done = False
+        self._pending = list(targets.items())
+        self.total = sum(files_per_target(t) for t in targets.values())
+        self.job = ctx.runner.submit(write_drawn_job, self.total, title="export-all")
+        self.job.finished.connect(self._on_finished)
+        self.job.errored.connect(self._on_errored)
+        ctx.track(self.job, f"Exporting {len(self._pending)} plots")
+        QTimer.singleShot(0, self._draw_next)
+
+    def is_running(self) -> bool:
+        return not self.done
+
+    def cancel(self) -> None:
+        self.job.cancel()
+
+    @Slot()
+    def _draw_next(self) -> None:
+        if self.done or self.job.cancelled or not self.job.is_running():
+            return
+        if not self._pending:
+            self.job.send(("done",))
+            return
+        name, target = self._pending.pop(0)
+        try:
+            for drawn in draw_target(name, target, self.folder):
+                self.job.send(("file", drawn))
+        except (ExportError, OSError, RuntimeError) as exc:  # RuntimeError: the plot was closed meanwhile
+            self._fail(f"{name}: {exc}")
+            return
+        QTimer.singleShot(0, self._draw_next)
+
+    @Slot(object)
+    def _on_finished(self, written) -> None:
+        if not self.done:
+            self.written = written
+            self._end()
+
+    @Slot(str)
+    def _on_errored(self, message: str) -> None:
+        self._fail(message)
+
+    def _fail(self, message: str) -> None:
+        if self.done:
+            return
+        self.error = message
+        self.job.cancel()
+        self._end()
+
+    def _end(self) -> None:
+        self.done = True
+        self.ended.emit()
 
 
 # --------------------------------------------------------------------------- right-click menu

@@ -35,6 +35,7 @@ class MainWindow(QMainWindow):
         self._error_box: QMessageBox | None = None
         self._tracked: list[tuple[Job, str]] = []
         self._cifar_open = LatestJob()
+        self._export: exporting.AllPlotsExport | None = None  # File > Export all plots, while it runs
 
         self.lab_list = QListWidget()
         self.lab_list.setMinimumWidth(160)
@@ -423,18 +424,40 @@ class MainWindow(QMainWindow):
         if folder:
             self.export_all(folder)
 
-    def export_all(self, folder) -> list[Path]:
+    def export_all(self, folder) -> exporting.AllPlotsExport | None:
+        """Write every plot of this lab into ``folder`` without freezing the window (see AllPlotsExport).
+
+        Returns the running export (its ``ended`` signal, then ``written`` or ``error``), or None when
+        nothing started (no plots, a folder that cannot be made, an export still running).
+        """
         targets = self.export_targets()
         if not targets:
             self.show_error("This lab has no plots to export.")
-            return []
+            return None
+        if self._export is not None and self._export.is_running():
+            self.show_error("An export is still running: wait for it or press its Cancel button.")
+            return None
         try:
-            written = exporting.export_all(targets, folder)
-        except (exporting.ExportError, OSError) as exc:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
             self.show_error(f"Export failed: {exc}")
-            return []
-        self.ctx.status(f"Wrote {len(written)} files to {folder}")
-        return written
+            return None
+        run = exporting.AllPlotsExport(self.ctx, targets, folder, self)
+        run.ended.connect(self._on_export_ended)
+        self._export = run
+        return run
+
+    @Slot()
+    def _on_export_ended(self) -> None:
+        run = self.sender()
+        if run is not self._export:
+            return
+        if run.error is not None:
+            self.show_error(f"Export failed: {run.error}")
+        elif run.written is None:
+            self.ctx.status("Export cancelled.")
+        else:
+            self.ctx.status(f"Wrote {len(run.written)} files to {run.folder}")
 
     @Slot()
     def export_history_dialog(self) -> None:
@@ -486,6 +509,8 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop every lab's work and the background runner; no thread is left running."""
         self._cifar_open.cancel()
+        if self._export is not None:
+            self._export.cancel()
         for lab in self.labs.values():
             if isinstance(lab, Stops):
                 try:
