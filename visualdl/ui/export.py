@@ -275,22 +275,30 @@ class Drawn:
     payload: Any = None
 
 
+def file_kinds(target) -> list[str]:
+    """The files an export of ``target`` writes: png, svg, and csv when it has data."""
+    return ["png", "svg"] + (["csv"] if can_export_csv(target) else [])
+
+
 def files_per_target(target) -> int:
-    return 3 if can_export_csv(target) else 2
+    return len(file_kinds(target))
+
+
+def draw_file(name: str, target, folder, kind: str) -> Drawn:
+    """What one file of ``target`` needs from the widgets (PNG or SVG drawn, CSV data copied)."""
+    path = (Path(folder) / slug(name)).with_suffix(f".{kind}")
+    if kind == "png":
+        return Drawn(path, "png", render_png(target))
+    if kind == "svg":
+        return Drawn(path, "svg", render_svg(target))
+    if callable(getattr(target, "export_csv", None)) and _plot_item(target) is None:
+        return Drawn(export_csv(target, path), "written")
+    return Drawn(path, "csv", csv_rows(target))
 
 
 def draw_target(name: str, target, folder) -> list[Drawn]:
     """Everything of one target that must touch the widgets: PNG and SVG drawn, CSV data copied."""
-    base = Path(folder) / slug(name)
-    drawn = [Drawn(base.with_suffix(".png"), "png", render_png(target)),
-             Drawn(base.with_suffix(".svg"), "svg", render_svg(target))]
-    if can_export_csv(target):
-        path = base.with_suffix(".csv")
-        if callable(getattr(target, "export_csv", None)) and _plot_item(target) is None:
-            drawn.append(Drawn(export_csv(target, path), "written"))
-        else:
-            drawn.append(Drawn(path, "csv", csv_rows(target)))
-    return drawn
+    return [draw_file(name, target, folder, kind) for kind in file_kinds(target)]
 
 
 def write_drawn(drawn: Drawn) -> Path:
@@ -335,8 +343,8 @@ def write_drawn_job(ctl, total: int):
 class AllPlotsExport(QObject):
     """File > Export all plots without freezing the window.
 
-    Drawing must happen where the plots live, so the GUI thread draws one plot per turn of the event
-    loop (the window answers in between); compressing the PNGs and writing every file happen on a
+    Drawing must happen where the plots live, so the GUI thread draws one file's picture (or copies one
+    plot's data) per turn of the event loop (the window answers in between); compressing the PNGs and writing every file happen on a
     worker job, whose progress bar (files written of all) and Cancel button are in the status bar.
     ``ended`` fires once: ``written`` is the list of files, or None when cancelled or failed (``error``).
     """
@@ -349,12 +357,12 @@ class AllPlotsExport(QObject):
         self.written: list[Path] | None = None
         self.error: str | None = None
         self.done = False
-        self._pending = list(targets.items())
-        self.total = sum(files_per_target(t) for t in targets.values())
+        self._pending = [(name, target, kind) for name, target in targets.items() for kind in file_kinds(target)]
+        self.total = len(self._pending)
         self.job = ctx.runner.submit(write_drawn_job, self.total, title="export-all")
         self.job.finished.connect(self._on_finished)
         self.job.errored.connect(self._on_errored)
-        ctx.track(self.job, f"Exporting {len(self._pending)} plots")
+        ctx.track(self.job, f"Exporting {len(targets)} plots")
         QTimer.singleShot(0, self._draw_next)
 
     def is_running(self) -> bool:
@@ -370,10 +378,9 @@ class AllPlotsExport(QObject):
         if not self._pending:
             self.job.send(("done",))
             return
-        name, target = self._pending.pop(0)
+        name, target, kind = self._pending.pop(0)
         try:
-            for drawn in draw_target(name, target, self.folder):
-                self.job.send(("file", drawn))
+            self.job.send(("file", draw_file(name, target, self.folder, kind)))
         except (ExportError, OSError, RuntimeError) as exc:  # RuntimeError: the plot was closed meanwhile
             self._fail(f"{name}: {exc}")
             return
