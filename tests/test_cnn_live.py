@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QFileDialog
 
 from user import choose, click, type_into
+from visualdl.engine.metrics import debiased_ema
 from visualdl.engine.models import build_model
 from visualdl.labs.cnn.live import LiveCnnTab, live_config
 from visualdl.ui.context import AppContext
@@ -72,6 +73,12 @@ def test_steps_update_filters_maps_and_curves(qtbot, tab):
     # curves: one loss point per step
     x, y = tab.curves.raw.getData()
     assert list(x) == [1, 2, 3] and np.isfinite(y).all()
+    # and the accuracy plot shows the minibatches' accuracy at every step (on CIFAR-10 an epoch, the
+    # first exact train/val point, takes ~390 steps)
+    x, y = tab.curves.batch.getData()
+    acc = tab.log.iterations["batch_acc"]
+    assert list(x) == [1, 2, 3] and np.allclose(y, debiased_ema(acc, tab.log.smoothing)[0])
+    assert ((0 <= y) & (y <= 1)).all()
     assert tab.status.text().startswith("Iteration 3 ·")
 
 

@@ -33,6 +33,22 @@ def test_appending_in_chunks_keeps_every_row_and_smooths_like_one_pass():
     assert np.array_equal(log.smoothed_loss, log.iterations["loss"])
 
 
+def test_minibatch_accuracy_is_smoothed_like_the_loss_from_the_first_iteration():
+    """The accuracy plot's early trend: each minibatch's accuracy, debiased-EMA smoothed (checked by hand)."""
+    log = RunLog(smoothing=0.5)
+    data = rows(1, 3)
+    for r, acc in zip(data, (0.25, 0.75, float("nan"))):
+        r["batch_acc"] = acc
+    log.append(data[:1])
+    log.append(data[1:])
+    # by hand: avg1 = 0.5*0.25 = 0.125 -> /(1-0.5) = 0.25; avg2 = 0.0625+0.375 = 0.4375 -> /(1-0.25) = 0.58333..
+    np.testing.assert_allclose(log.smoothed_batch_acc[:2], [0.25, 0.4375 / 0.75])
+    assert math.isnan(log.smoothed_batch_acc[2])  # a step without an accuracy leaves a gap
+    log.set_smoothing(0.0)
+    np.testing.assert_allclose(log.smoothed_batch_acc[:2], [0.25, 0.75])
+    assert "smoothed_batch_acc" not in log.to_dict()["iterations"][0]  # derived, never saved
+
+
 def test_copy_is_independent():
     log = RunLog("a")
     log.append(rows(1, 20))

@@ -106,6 +106,8 @@ class LiveUi:
                                  "one tile per filter (R, G, B), each scaled by its own largest |weight|"))
         self.loss_plot = pg.PlotWidget(title="Loss")
         self.acc_plot = pg.PlotWidget(title="Accuracy (● train, ▲ val)")
+        self.acc_plot.setToolTip("● train and ▲ validation accuracy, measured at each epoch end.\n"
+                                 "Faint line: each minibatch's accuracy, smoothed, from the first step.")
         for plot, name in ((self.loss_plot, "loss"), (self.acc_plot, "accuracy")):
             plot.setLabel("bottom", "iteration")
             plot.setMinimumHeight(110)

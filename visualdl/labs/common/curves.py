@@ -19,7 +19,7 @@ Z_KEPT, Z_LIVE = 1, 10  # kept runs under the live run; each run's raw loss unde
 
 
 class RunCurves:
-    """The plot items of one run: raw + smoothed loss, train + validation accuracy.
+    """The plot items of one run: raw + smoothed loss, smoothed minibatch accuracy, train + validation accuracy.
 
     Pens are 1 px wide: Qt's raster engine drew a 2 px curve of 100k points 3x slower
     (bench/bench_responsiveness.py), and peak downsampling keeps every spike visible.
@@ -36,14 +36,19 @@ class RunCurves:
         light = QColor(*(int(x + 0.68 * (255 - x)) for x in (c.red(), c.green(), c.blue())))
         self.raw = loss_plot.plot(name=f"{label} loss (raw)".strip(), pen=pg.mkPen(light, width=1)) if raw else None
         self.smooth = loss_plot.plot(name=f"{label} loss (smoothed)".strip(), pen=pg.mkPen(c, width=1))
+        # The live run's minibatch accuracy, smoothed: a trend from the first iterations (a CIFAR-10
+        # epoch is ~400 of them), washed out like the raw loss, under the exact per-epoch points.
+        self.batch = acc_plot.plot(name=f"{label} batch acc (smoothed)".strip(),
+                                   pen=pg.mkPen(light, width=1)) if raw else None
         self.train = acc_plot.plot(name=f"{label} train acc".strip(), pen=pg.mkPen(c, width=1), symbol="o", symbolSize=5,
                                    symbolBrush=c, symbolPen=None)
         self.val = acc_plot.plot(name=f"{label} val acc".strip(), pen=pg.mkPen(v, width=1, style=Qt.PenStyle.DashLine),
                                  symbol="t", symbolSize=6, symbolBrush=v, symbolPen=None)
         for item in (self.smooth, self.train, self.val):
             item.setZValue(z)
-        if self.raw is not None:
-            self.raw.setZValue(z - 0.5)
+        for item in (self.raw, self.batch):
+            if item is not None:
+                item.setZValue(z - 0.5)
         for item in self.items():
             item.setDownsampling(auto=True, method="peak")  # 100k+ points stay smooth
             item.setClipToView(True)
@@ -51,7 +56,7 @@ class RunCurves:
         self._markers = True
 
     def items(self):
-        return [i for i in (self.raw, self.smooth, self.train, self.val) if i is not None]
+        return [i for i in (self.raw, self.smooth, self.batch, self.train, self.val) if i is not None]
 
     def draw(self, log, x_key: str, acc_x_key: str | None = None) -> None:
         """x_key ("iteration" or "epoch") for both plots, or acc_x_key for the accuracy plot's."""
@@ -68,6 +73,9 @@ class RunCurves:
             self._markers = markers
             self.train.setSymbol("o" if markers else None)
             self.val.setSymbol("t" if markers else None)
+        batch = getattr(log, "smoothed_batch_acc", None)
+        if self.batch is not None and batch is not None:
+            self.batch.setData(it[acc_x_key or x_key], batch, connect="finite")
         self.train.setData(ex, ep["train_acc"], connect="finite")
         self.val.setData(ex, ep["val_acc"], connect="finite")
 

@@ -24,6 +24,7 @@ from visualdl.engine.nn.thinning import Bound
 
 ITERATION_COLUMNS = ("iteration", "epoch", "loss", "data_loss", "reg_loss", "batch_acc", "lr", "update_ratio")
 SMOOTHED = "smoothed_loss"  # filled by RunLog from the loss column
+SMOOTHED_ACC = "smoothed_batch_acc"  # filled by RunLog from the batch_acc column (same smoothing)
 EPOCH_COLUMNS = ("epoch", "iteration", "train_acc", "val_acc")
 
 
@@ -79,10 +80,10 @@ class RunLog:
     def __init__(self, label: str = "run", config: dict | None = None, smoothing: float = 0.6):
         self.label = label
         self.config = config or {}
-        self.iterations = Columns(ITERATION_COLUMNS + (SMOOTHED,))
+        self.iterations = Columns(ITERATION_COLUMNS + (SMOOTHED, SMOOTHED_ACC))
         self.epochs = Columns(EPOCH_COLUMNS)
         self.smoothing = smoothing
-        self._ema_state = None
+        self._ema_state = self._acc_ema_state = None
         self._bounds = (Bound(self.ITERATIONS_EXACT, 2 * self.ITERATIONS_EXACT, 1),
                         Bound(self.EPOCHS_EXACT, 2 * self.EPOCHS_EXACT, 2))
 
@@ -94,6 +95,8 @@ class RunLog:
         smoothed = self.iterations[SMOOTHED]
         smoothed[start:], self._ema_state = debiased_ema(self.iterations["loss"][start:], self.smoothing,
                                                           self._ema_state)
+        self.iterations[SMOOTHED_ACC][start:], self._acc_ema_state = debiased_ema(
+            self.iterations["batch_acc"][start:], self.smoothing, self._acc_ema_state)
         for cols, bound, keys in ((self.iterations, self._bounds[0], ("loss",)),
                                   (self.epochs, self._bounds[1], ("train_acc", "val_acc"))):
             if bound.due(len(cols)):
@@ -117,17 +120,25 @@ class RunLog:
     def set_smoothing(self, smoothing: float) -> None:
         """Recompute the smoothed loss for a new smoothing factor (O(n), once per slider change)."""
         self.iterations[SMOOTHED][:], self._ema_state = debiased_ema(self.iterations["loss"], smoothing)
+        self.iterations[SMOOTHED_ACC][:], self._acc_ema_state = debiased_ema(self.iterations["batch_acc"], smoothing)
         self.smoothing = smoothing
 
     @property
     def smoothed_loss(self) -> np.ndarray:
         return self.iterations[SMOOTHED]
 
+    @property
+    def smoothed_batch_acc(self) -> np.ndarray:
+        """Each minibatch's accuracy, smoothed like the loss: a training-accuracy trend from the first
+        iterations on (the exact train/val accuracies arrive only at epoch ends)."""
+        return self.iterations[SMOOTHED_ACC]
+
     def __len__(self) -> int:
         return len(self.iterations)
 
     def to_dict(self) -> dict:
-        iterations = [{k: v for k, v in row.items() if k != SMOOTHED} for row in self.iterations.rows()]
+        iterations = [{k: v for k, v in row.items() if k not in (SMOOTHED, SMOOTHED_ACC)}
+                      for row in self.iterations.rows()]
         out = {"label": self.label, "config": self.config, "iterations": iterations, "epochs": self.epochs.rows()}
         if self.thinned:
             out["thinned"] = self.thinned

@@ -19,7 +19,7 @@ from visualdl.labs.training.history import RunLog
 from visualdl.ui.export import install_export_menu
 
 LOSS_TITLES = {"iteration": "Loss per iteration", "epoch": "Loss per iteration, against epochs"}
-ACC_TITLE = "Accuracy at each epoch end"
+ACC_TITLE = "Accuracy: points at epoch ends, faint line per batch"
 BANNER_STYLE = ("QLabel { background: #fde2e1; color: #8a1c1c; padding: 6px; "
                 "border: 1px solid #e0a0a0; border-radius: 3px; }")
 
