@@ -43,7 +43,6 @@ import gc
 import inspect
 import os
 import queue
-import sys
 import threading
 import time
 import traceback
@@ -84,7 +83,6 @@ class GuiThreadCollector(QObject):
     """
 
     INTERVAL_MS = 250
-    TRIM_EVERY_S = 30.0  # give the C heap's free pages back to the system (glibc only; see _trim_heap)
 
     def __init__(self):
         super().__init__()
@@ -93,7 +91,6 @@ class GuiThreadCollector(QObject):
         self.timer.timeout.connect(self.collect)
         self._turned_off = False
         self.collections = [0, 0, 0]  # how many times each generation was collected here (tests, diagnostics)
-        self._last_trim = time.monotonic()
 
     def worker_started(self) -> None:
         if gc.isenabled():
@@ -111,9 +108,6 @@ class GuiThreadCollector(QObject):
                 break
             gc.collect(generation)
             self.collections[generation] += 1
-        if time.monotonic() - self._last_trim >= self.TRIM_EVERY_S:
-            self._last_trim = time.monotonic()
-            _trim_heap()
         self.release_if_idle()
 
     def release_if_idle(self) -> None:
@@ -124,31 +118,6 @@ class GuiThreadCollector(QObject):
         if self._turned_off:
             self._turned_off = False
             gc.enable()
-
-
-def _load_malloc_trim():
-    """glibc's malloc_trim, or None (other C libraries, other systems)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        fn = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
-    fn.argtypes, fn.restype = [ctypes.c_size_t], ctypes.c_int
-    return fn
-
-
-_MALLOC_TRIM = _load_malloc_trim()
-
-
-def _trim_heap() -> None:
-    """Return freed heap pages to the system. Each worker thread gets its own glibc arena, and the
-    training jobs' temporaries (tens of MB a step) leave them holding freed memory, so resident
-    memory crept up in steps over an hour while what Python kept stayed flat (bench/soak.py)."""
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
 
 
 _COLLECTOR: GuiThreadCollector | None = None
