@@ -39,7 +39,6 @@ Why it is built this way (measured on the pinned stack, see STYLE.md):
 """
 from __future__ import annotations
 
-import gc
 import inspect
 import os
 import queue
@@ -50,7 +49,10 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from visualdl.ui import gc_guard as _gc_guard
+from visualdl.ui.gc_guard import GuiThreadCollector
 
 # Every worker thread ever started, so tests can prove none is left running.
 _THREADS: "weakref.WeakSet[QThread]" = weakref.WeakSet()
@@ -68,67 +70,9 @@ def _is_running(thread: QThread) -> bool:
         return False
 
 
-class GuiThreadCollector(QObject):
-    """Python's cyclic garbage collection on the GUI thread only, while worker threads run.
-
-    CPython collects on whichever thread happens to cross an allocation threshold, most often a busy
-    training job. Garbage found there may hold Qt objects (a closed lab's widgets, a finished job's
-    handle, a plot's items); their C++ destructors then run on the worker and take Qt's signal locks,
-    while the GUI thread, inside a signal, waits for the GIL held by that collection: both stop at 0%
-    CPU. (Reproduced: a thread calling gc.collect() next to the lab 5 tests hung them for good.)
-
-    So while any worker thread runs, automatic collection is off and a GUI-thread timer collects
-    instead, with the interpreter's own thresholds (pyqtgraph's GarbageCollector pattern). With no
-    worker left, automatic collection is switched back on (only if this turned it off).
-    """
-
-    INTERVAL_MS = 250
-
-    def __init__(self):
-        super().__init__()
-        self.timer = QTimer(self)
-        self.timer.setInterval(self.INTERVAL_MS)
-        self.timer.timeout.connect(self.collect)
-        self._turned_off = False
-        self.collections = [0, 0, 0]  # how many times each generation was collected here (tests, diagnostics)
-
-    def worker_started(self) -> None:
-        if gc.isenabled():
-            gc.disable()
-            self._turned_off = True
-        if not self.timer.isActive():
-            self.timer.start()
-
-    @Slot()
-    def collect(self) -> None:
-        """What automatic collection would have done since the last tick, here on the GUI thread."""
-        counts, thresholds = gc.get_count(), gc.get_threshold()
-        for generation in range(3):
-            if thresholds[generation] <= 0 or counts[generation] <= thresholds[generation]:
-                break
-            gc.collect(generation)
-            self.collections[generation] += 1
-        self.release_if_idle()
-
-    def release_if_idle(self) -> None:
-        """No worker thread left: automatic collection on again (if this switched it off)."""
-        if live_threads():
-            return
-        self.timer.stop()
-        if self._turned_off:
-            self._turned_off = False
-            gc.enable()
-
-
-_COLLECTOR: GuiThreadCollector | None = None
-
-
 def gui_thread_collector() -> GuiThreadCollector:
-    """The one collector (created on first use, on the GUI thread, by the first job submitted)."""
-    global _COLLECTOR
-    if _COLLECTOR is None:
-        _COLLECTOR = GuiThreadCollector()
-    return _COLLECTOR
+    """The one collector (made on first use, on the GUI thread, by the first job submitted)."""
+    return _gc_guard.collector(lambda: bool(live_threads()))
 
 
 def keep_latest(pending: Any, new: Any) -> Any:

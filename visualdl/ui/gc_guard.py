@@ -1,0 +1,71 @@
+"""Python's cyclic garbage collection on the GUI thread only, while worker threads run (see GuiThreadCollector)."""
+from __future__ import annotations
+
+import gc
+from typing import Callable
+
+from PySide6.QtCore import QObject, QTimer, Slot
+
+
+class GuiThreadCollector(QObject):
+    """Python's cyclic garbage collection on the GUI thread only, while worker threads run.
+
+    CPython collects on whichever thread happens to cross an allocation threshold, most often a busy
+    training job. Garbage found there may hold Qt objects (a closed lab's widgets, a finished job's
+    handle, a plot's items); their C++ destructors then run on the worker and take Qt's signal locks,
+    while the GUI thread, inside a signal, waits for the GIL held by that collection: both stop at 0%
+    CPU. (Reproduced: a thread calling gc.collect() next to the lab 5 tests hung them for good.)
+
+    So while any worker thread runs, automatic collection is off and a GUI-thread timer collects
+    instead, with the interpreter's own thresholds (pyqtgraph's GarbageCollector pattern). With no
+    worker left, automatic collection is switched back on (only if this turned it off).
+    """
+
+    INTERVAL_MS = 250
+
+    def __init__(self, busy: Callable[[], bool]):
+        super().__init__()
+        self._busy = busy  # whether any worker thread still runs
+        self.timer = QTimer(self)
+        self.timer.setInterval(self.INTERVAL_MS)
+        self.timer.timeout.connect(self.collect)
+        self._turned_off = False
+        self.collections = [0, 0, 0]  # how many times each generation was collected here (tests, diagnostics)
+
+    def worker_started(self) -> None:
+        if gc.isenabled():
+            gc.disable()
+            self._turned_off = True
+        if not self.timer.isActive():
+            self.timer.start()
+
+    @Slot()
+    def collect(self) -> None:
+        """What automatic collection would have done since the last tick, here on the GUI thread."""
+        counts, thresholds = gc.get_count(), gc.get_threshold()
+        for generation in range(3):
+            if thresholds[generation] <= 0 or counts[generation] <= thresholds[generation]:
+                break
+            gc.collect(generation)
+            self.collections[generation] += 1
+        self.release_if_idle()
+
+    def release_if_idle(self) -> None:
+        """No worker thread left: automatic collection on again (if this switched it off)."""
+        if self._busy():
+            return
+        self.timer.stop()
+        if self._turned_off:
+            self._turned_off = False
+            gc.enable()
+
+
+_COLLECTOR: GuiThreadCollector | None = None
+
+
+def collector(busy: Callable[[], bool]) -> GuiThreadCollector:
+    """The one collector (made on first use, on the GUI thread, by the first job submitted)."""
+    global _COLLECTOR
+    if _COLLECTOR is None:
+        _COLLECTOR = GuiThreadCollector(busy)
+    return _COLLECTOR
