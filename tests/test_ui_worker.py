@@ -269,3 +269,76 @@ def test_shutdown_turns_automatic_collection_back_on_but_never_a_collector_someo
         assert not gc.isenabled()  # not ours to turn back on
     finally:
         gc.enable()
+
+
+def counting_job(ctl, steps: list):
+    """Busy in plain Python (holds the GIL, as a small net's NumPy steps do); counts its steps."""
+    while not ctl.cancelled:
+        x = 0
+        for i in range(2000):
+            x += i
+        steps[0] += 1
+        yield {"step": steps[0]}
+
+
+class Drawer(QObject):
+    """A GUI-thread receiver that draws: it asks a widget to repaint and notes what happened when."""
+
+    def __init__(self, widget, steps):
+        super().__init__()
+        self.widget, self.steps, self.log = widget, steps, []
+
+    @Slot(object)
+    def on_value(self, value):
+        before = self.steps[0]
+        time.sleep(0.02)  # the drawing; sleeping frees the GIL, as Qt's painting does
+        self.log.append(("value", before, self.steps[0]))
+        self.widget.update()
+
+
+def test_the_worker_holds_still_until_the_gui_has_drawn_what_it_sent(qtbot, runner):
+    """Two problems this pacing fixed: a busy worker made each repaint 10-30x slower (the GIL), and the
+    next value always arrived before the last one's repaint, so the GUI never went idle and timers
+    (a test's 10 ms wait among them) stopped firing for seconds."""
+    from PySide6.QtWidgets import QWidget
+
+    class Canvas(QWidget):
+        def __init__(self, log):
+            super().__init__()
+            self.log = log
+
+        def paintEvent(self, event):
+            self.log.append(("paint",))
+
+    steps = [0]
+    log = []
+    canvas = Canvas(log)
+    qtbot.addWidget(canvas)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    drawer = Drawer(canvas, steps)
+    drawer.log = log
+    ticks = []
+    from PySide6.QtCore import QTimer
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+    job = runner.submit(counting_job, steps, max_rate=1000)
+    job.yielded.connect(drawer.on_value)
+    qtbot.waitUntil(lambda: sum(e[0] == "value" for e in log) >= 20, timeout=20000)
+    job.cancel()
+    qtbot.waitUntil(lambda: not job.is_running(), timeout=5000)
+    timer.stop()
+    values = [e for e in log if e[0] == "value"]
+    # while the GUI handled a value the worker did not take a single step
+    assert all(before == after for _, before, after in values), values[:5]
+    # and every value's repaint came before the next value
+    kinds = [e[0] for e in log]
+    first = kinds.index("value")
+    for i in range(first, len(kinds) - 1):
+        if kinds[i] == "value" and "value" in kinds[i + 1:]:
+            assert kinds[i + 1] == "paint", kinds[first:first + 12]
+    # the GUI went idle between values: the 10 ms timer kept firing
+    assert len(ticks) >= len(values) // 2
+

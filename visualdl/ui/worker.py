@@ -28,6 +28,11 @@ Why it is built this way (measured on the pinned stack, see STYLE.md):
   than one undelivered value in flight: when the GUI is slow the worker keeps merging newer values
   into one pending value (``merge(pending, new)``; by default the newer one wins) instead of
   piling up events. The last value is always delivered before ``finished``.
+- After sending a value the worker holds still until the GUI has drawn it: the GUI side posts a
+  release event below the repaints' priority (``Job.event``), so the worker resumes once the
+  repaints that value caused are done. A worker busy in Python holds the GIL, which the GUI thread
+  gives up around almost every Qt call while painting: alongside it one redraw took 10-30x longer,
+  the GUI never went idle, and its timers (a test's wait among them) stopped firing for seconds.
 - A job that waits (paused) should ``yield None`` now and then (``ctl.wait_command`` makes that
   easy): ``None`` is never delivered but lets the worker flush a pending value.
 - Stopping uses a ``threading.Event`` set directly from the GUI thread: a queued "stop" slot would
@@ -49,7 +54,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, Signal, Slot
 
 from visualdl.ui import gc_guard as _gc_guard
 from visualdl.ui.gc_guard import GuiThreadCollector
@@ -219,6 +224,19 @@ class _WorkerCore(QObject):
         self.delivered = threading.Event()
         self.delivered.set()
 
+    def _wait_while_the_gui_draws(self) -> None:
+        """Hold still (and so leave the GIL alone) until the GUI has drawn the value just sent.
+
+        A worker busy in Python or in small NumPy calls holds the GIL; the GUI thread gives it up around
+        almost every Qt call while it paints and then waits up to the interpreter's switch interval
+        (5 ms) to get it back, so with a busy worker one redraw took 10-30x longer than alone and the
+        GUI never went idle (timers, the 10 ms one of a test included, stopped firing). The GUI side
+        lets the worker go on once its repaints are done (``Job.event``).
+        """
+        while not self.delivered.wait(0.05):
+            if self.ctl.cancelled:
+                return
+
     @Slot()
     def run(self) -> None:
         _lower_this_threads_priority()
@@ -238,6 +256,7 @@ class _WorkerCore(QObject):
                             self.delivered.clear()
                             self.yielded.emit(pending)
                             pending, has_pending, last_emit = None, False, now
+                            self._wait_while_the_gui_draws()
                         if self.ctl.cancelled:
                             gen.close()
                             result = None
@@ -259,6 +278,18 @@ class _WorkerCore(QObject):
             self.failed.emit(JobFailure(error_message(exc), type(exc).__name__, exc, self.ctl.last_command,
                                         self.title))
             self.errored.emit(error_message(exc))
+
+
+RELEASE_PRIORITY = -10  # below Qt.LowEventPriority (-1), which repaints (UpdateRequest) are posted at
+RELEASE_PASSES = 3  # pyqtgraph repaints in chains: a scene's queued update, then the window's repaint
+
+
+class _ReleaseEvent(QEvent):
+    TYPE = QEvent.Type(QEvent.registerEventType())
+
+    def __init__(self, passes: int):
+        super().__init__(self.TYPE)
+        self.passes = passes
 
 
 class Job(QObject):
@@ -320,7 +351,24 @@ class Job(QObject):
             if not self._silenced:
                 self.yielded.emit(value)
         finally:
-            self._core.delivered.set()
+            if self._silenced:
+                self._core.delivered.set()
+            else:
+                self._post_release(RELEASE_PASSES)
+
+    def _post_release(self, passes: int) -> None:
+        QCoreApplication.postEvent(self, _ReleaseEvent(passes), RELEASE_PRIORITY)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == _ReleaseEvent.TYPE:
+            # Posted at a priority below the repaints' (UpdateRequest's): it runs after the repaints of
+            # the value just taken; posted again a few times, after the repaints those caused too.
+            if event.passes > 1:
+                self._post_release(event.passes - 1)
+            else:
+                self._core.delivered.set()
+            return True
+        return super().event(event)
 
     @Slot(int, int, str)
     def _on_progress(self, done: int, total: int, message: str) -> None:
