@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QTabWi
 from visualdl.data.toy import toy_defaults
 from visualdl.engine.playground.points_csv import read_points_csv, write_points_csv
 from visualdl.labs.common.widgets import combo
-from visualdl.labs.common.plots import scrollable
+from visualdl.labs.common.plots import scrollable, settle_plots
 from visualdl.labs.neural_nets.controls import ControlPanel, speed_text
 from visualdl.labs.neural_nets.diagram import NetworkDiagram
 from visualdl.labs.neural_nets.job import merge_updates, playground_job
@@ -346,6 +346,7 @@ class NeuralNetsLab(QWidget):
                 and any(e["kind"] in ("stopped", "error") for e in u["events"]):
             self.controls.play_button.setChecked(False)
         self._show_metrics()
+        settle_plots(self)
 
     def _draw_views(self) -> None:
         v, info = self.views, self.info
