@@ -342,3 +342,14 @@ def test_the_worker_holds_still_until_the_gui_has_drawn_what_it_sent(qtbot, runn
     # the GUI went idle between values: the 10 ms timer kept firing
     assert len(ticks) >= len(values) // 2
 
+
+def test_while_jobs_run_freed_heap_pages_go_back_to_the_system_now_and_then(qtbot, runner, monkeypatch):
+    import visualdl.ui.gc_guard as gc_guard
+    from visualdl.ui.worker import gui_thread_collector
+
+    calls = []
+    monkeypatch.setattr(gc_guard, "_MALLOC_TRIM", calls.append)
+    monkeypatch.setattr(gui_thread_collector(), "TRIM_EVERY_S", 0.3)
+    job = runner.submit(churning_job, 1.2)
+    qtbot.waitUntil(lambda: not job.is_running(), timeout=20000)
+    assert 1 <= len(calls) <= 6 and set(calls) == {0}  # at most every 0.3 s of a 1.2 s job, on the GUI timer
