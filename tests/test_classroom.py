@@ -3,26 +3,14 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
-from user import press, trigger
+from user import open_window, press, trigger
 from visualdl.labs import registered_labs
-from visualdl.ui.app import create_window
 from visualdl.ui.presentation import CONTROLS, label_point_size, plot_items, tick_point_size
 from visualdl.ui.worker import live_threads
 
 LABS_WITHOUT_PLOTS = {"backprop"}  # its graphs are drawn as scenes, not plots: only its controls collapse
-
-
-def open_window(qtbot, settings, key=None):
-    ctx, window = create_window(settings, key)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()  # window shortcuts need the active window
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
-    return window
 
 
 @pytest.fixture

@@ -5,22 +5,10 @@ import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QFileDialog, QMessageBox, QTabWidget, QWidget
 
-from user import click, press, trigger
+from user import click, open_window, press, trigger
 from visualdl.labs import registered_labs
-from visualdl.ui.app import create_window
 from visualdl.ui.export import can_export_csv
 from visualdl.ui.worker import live_threads
-
-
-def open_window(qtbot, settings, key=None):
-    ctx, window = create_window(settings, key)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()  # window shortcuts need the active window
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
-    return window
 
 
 def training_ready(qtbot, lab):

@@ -87,3 +87,19 @@ def buttons(root: QWidget) -> dict[str, QAbstractButton]:
 
 def _name(widget: QWidget) -> str:
     return f"{type(widget).__name__}({getattr(widget, 'text', lambda: '')() or widget.objectName()!r})"
+
+
+def open_window(qtbot, settings, key=None, activate: bool = True):
+    """The real main window on ``settings`` (an .ini path), opened on lab ``key``, shown and exposed;
+    with ``activate``, also the active window, which window shortcuts need."""
+    from visualdl.ui.app import create_window
+
+    ctx, window = create_window(settings, key)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    if activate:
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+    return window
