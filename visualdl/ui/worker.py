@@ -284,12 +284,7 @@ RELEASE_PRIORITY = -10  # below Qt.LowEventPriority (-1), which repaints (Update
 RELEASE_PASSES = 3  # pyqtgraph repaints in chains: a scene's queued update, then the window's repaint
 
 
-class _ReleaseEvent(QEvent):
-    TYPE = QEvent.Type(QEvent.registerEventType())
-
-    def __init__(self, passes: int):
-        super().__init__(self.TYPE)
-        self.passes = passes
+_RELEASE_EVENT = QEvent.Type(QEvent.registerEventType())
 
 
 class Job(QObject):
@@ -309,6 +304,7 @@ class Job(QObject):
         self._thread = thread
         self._done = False
         self._silenced = False  # set by Runner.shutdown(): nothing reaches the (closing) GUI any more
+        self._release_passes = 0  # release events still to pass before the worker may send again
         self.error: str | None = None
         self.failure: JobFailure | None = None
         self.result: Any = None
@@ -354,17 +350,19 @@ class Job(QObject):
             if self._silenced:
                 self._core.delivered.set()
             else:
-                self._post_release(RELEASE_PASSES)
+                self._release_passes = RELEASE_PASSES
+                self._post_release()
 
-    def _post_release(self, passes: int) -> None:
-        QCoreApplication.postEvent(self, _ReleaseEvent(passes), RELEASE_PRIORITY)
+    def _post_release(self) -> None:
+        QCoreApplication.postEvent(self, QEvent(_RELEASE_EVENT), RELEASE_PRIORITY)
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == _ReleaseEvent.TYPE:
+        if event.type() == _RELEASE_EVENT:
             # Posted at a priority below the repaints' (UpdateRequest's): it runs after the repaints of
             # the value just taken; posted again a few times, after the repaints those caused too.
-            if event.passes > 1:
-                self._post_release(event.passes - 1)
+            self._release_passes -= 1
+            if self._release_passes > 0:
+                self._post_release()
             else:
                 self._core.delivered.set()
             return True
