@@ -92,6 +92,12 @@ def main() -> int:
     return 0
 
 
+def _held_s(lab) -> float:
+    """Seconds the lab's training worker has waited for the GUI to draw what it sent (worker pacing)."""
+    job = getattr(lab.job, "job", lab.job)  # a LatestJob or the Job itself
+    return job.held_seconds() if job is not None else 0.0
+
+
 def measure(app, lab, window, args, probe, spin, extra=None) -> None:
     """Play, time the 10 ms timer for args.seconds, print the table (extra: more rows, name -> fn(elapsed))."""
     from PySide6.QtCore import QTimer
@@ -103,12 +109,14 @@ def measure(app, lab, window, args, probe, spin, extra=None) -> None:
         lab.play()
         spin(lambda: len(lab.log) > 0)
     start_iter = len(lab.log)
+    held0 = _held_s(lab)
     timer.start()
     t0 = time.perf_counter()
     QTimer.singleShot(int(args.seconds * 1000), app.quit)
     app.exec()
     elapsed = time.perf_counter() - t0
     timer.stop()
+    held = _held_s(lab) - held0
     iters = len(lab.log) - start_iter
     lab.pause()
     window.close()
@@ -126,6 +134,7 @@ def measure(app, lab, window, args, probe, spin, extra=None) -> None:
     print(f"{'training iterations / s':<34}{iters / elapsed:>12.1f}")
     print(f"{'dashboard redraws / s':<34}{probe.updates / elapsed:>12.1f}")
     print(f"{'points on the loss curve':<34}{len(lab.log):>12d}")
+    print(f"{'worker waiting for the GUI (%)':<34}{100 * held / elapsed:>12.1f}")
     for name, fn in (extra or {}).items():
         print(f"{name:<34}{fn(elapsed):>12.1f}")
 

@@ -341,6 +341,7 @@ def test_the_worker_holds_still_until_the_gui_has_drawn_what_it_sent(qtbot, runn
             assert kinds[i + 1] == "paint", kinds[first:first + 12]
     # the GUI went idle between values: the 10 ms timer kept firing
     assert len(ticks) >= len(values) // 2
+    assert job.held_seconds() >= 0.02 * (len(values) - 1)  # it waited at least through each 20 ms drawing
 
 
 def test_while_jobs_run_freed_heap_pages_go_back_to_the_system_now_and_then(qtbot, runner, monkeypatch):
