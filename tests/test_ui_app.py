@@ -1,11 +1,16 @@
 """The main window: launches headless, lists the registered labs, remembers geometry, quits cleanly."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from PySide6.QtCore import QByteArray
 
 from test_cifar10 import _fake_members, _write_archive
 from visualdl.labs import registered_labs
+from visualdl.ui import gc_guard
 from visualdl.ui.app import create_window
 from visualdl.ui.settings import Settings
 from visualdl.ui.worker import live_threads
@@ -160,3 +165,50 @@ def test_a_file_that_is_not_cifar_is_an_error_where_the_user_acted_and_is_not_re
     assert ctx.cifar_path() is None and Settings(settings_path).get("data/cifar_path") is None
     window.close()
     assert live_threads() == []
+
+
+_ARENA_PROBE = """
+import ctypes, sys, threading
+from visualdl.ui import gc_guard
+if sys.argv[1] == "limit":
+    assert gc_guard.limit_heap_arenas()
+start = threading.Barrier(8)
+def churn():
+    start.wait()
+    for _ in range(20000):
+        blocks = [bytearray(2000) for _ in range(8)]
+        del blocks
+threads = [threading.Thread(target=churn) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+ctypes.CDLL("libc.so.6").malloc_stats()  # one "Arena N:" paragraph per heap, on stderr
+"""
+
+
+def _heaps_after_eight_busy_threads(mode: str) -> int:
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    done = subprocess.run([sys.executable, "-c", _ARENA_PROBE, mode], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    return sum(line.startswith("Arena ") for line in done.stderr.splitlines())
+
+
+@pytest.mark.skipif(gc_guard._MALLOPT is None, reason="glibc's malloc only")
+def test_eight_busy_threads_share_two_heaps_once_the_app_limits_them():
+    assert _heaps_after_eight_busy_threads("none") > 2  # glibc's default: a heap per contending thread
+    assert _heaps_after_eight_busy_threads("limit") == 2
+
+
+def test_the_window_limits_the_heaps_before_any_job_and_a_users_setting_wins(qtbot, settings_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(gc_guard, "_MALLOPT", lambda *args: calls.append(args) or 1)
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    ctx, window = create_window(settings_path)
+    qtbot.addWidget(window)
+    assert calls == [(gc_guard.M_ARENA_MAX, 2)]
+    window.close()
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    ctx, window = create_window(settings_path)
+    qtbot.addWidget(window)
+    assert calls == [(gc_guard.M_ARENA_MAX, 2)]  # the user's own limit is left alone
+    window.close()

@@ -23,6 +23,7 @@ def create_window(settings_path=None, lab: str | None = None):
     """
     from visualdl.labs import registered_labs
     from visualdl.ui.context import AppContext
+    from visualdl.ui.gc_guard import limit_heap_arenas
     from visualdl.ui.main_window import MainWindow
     from visualdl.ui.settings import Settings
 
@@ -30,6 +31,7 @@ def create_window(settings_path=None, lab: str | None = None):
 
     # White plots read better on a projector and in exported figures.
     pg.setConfigOptions(antialias=False, background="w", foreground="k")
+    limit_heap_arenas()  # before the first worker thread: memory stays flat over long runs
     ctx = AppContext(Settings(settings_path))
     return ctx, MainWindow(ctx, registered_labs(), start_lab=lab)
 

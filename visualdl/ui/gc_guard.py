@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import time
 from typing import Callable
@@ -87,6 +88,38 @@ def _load_malloc_trim():
 
 
 _MALLOC_TRIM = _load_malloc_trim()
+
+
+def _load_mallopt():
+    """glibc's mallopt, or None (other C libraries, other systems)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        fn = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes, fn.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return fn
+
+
+_MALLOPT = _load_mallopt()
+M_ARENA_MAX = -8  # glibc's mallopt parameter number for the arena limit
+HEAP_ARENAS = 2
+
+
+def limit_heap_arenas(arenas: int = HEAP_ARENAS) -> bool:
+    """Let glibc's malloc keep at most ``arenas`` heaps (call at start-up, before worker threads).
+
+    By default glibc gives each thread that meets a locked heap a new one, up to 8 per core; the
+    training jobs' large temporaries then left memory freed but held in several heaps, and an hour's
+    soak rose +87 MB even with ``trim_heap`` every 30 s. With two heaps the floor stayed within
+    +28 MB. A MALLOC_ARENA_MAX set by the user wins (nothing is changed). True when the limit was set.
+    """
+    if _MALLOPT is None or os.environ.get("MALLOC_ARENA_MAX"):
+        return False
+    return bool(_MALLOPT(M_ARENA_MAX, int(arenas)))
 
 
 def trim_heap() -> None:
