@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -44,3 +47,43 @@ def _never_the_users_settings(tmp_path_factory):
     """Settings() without a path reads $VISUALDL_SETTINGS: point it at a temporary file for the whole run."""
     os.environ["VISUALDL_SETTINGS"] = str(tmp_path_factory.mktemp("settings") / "visualdl.ini")
     yield
+
+
+# --- the stall watchdog (tests/stall_watchdog.py): a hung test ends the run with native stacks ----------
+STALL_ENV = "VISUALDL_TEST_STALL_S"  # seconds one test may run before the watchdog ends the run; 0: off
+_watchdog: dict = {}
+
+
+def pytest_sessionstart(session):
+    limit = float(os.environ.get(STALL_ENV, "600") or 0)
+    if limit <= 0 or hasattr(session.config, "workerinput"):
+        return
+    fd, heartbeat = tempfile.mkstemp(prefix="visualdl-heartbeat-")
+    os.close(fd)
+    script = Path(__file__).with_name("stall_watchdog.py")
+    _watchdog["heartbeat"] = heartbeat
+    _watchdog["process"] = subprocess.Popen([sys.executable, str(script), str(os.getpid()), heartbeat, str(limit)])
+
+
+def _beat(test_id: str) -> None:
+    heartbeat = _watchdog.get("heartbeat")
+    if heartbeat:
+        with open(heartbeat, "w") as fh:
+            fh.write(f"{time.time()} {test_id}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _beat(item.nodeid)  # set-up, call and teardown all count
+    yield
+    _beat("")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    process = _watchdog.pop("process", None)
+    if process is not None:
+        process.kill()
+        process.wait()
+    heartbeat = _watchdog.pop("heartbeat", None)
+    if heartbeat:
+        Path(heartbeat).unlink(missing_ok=True)
