@@ -26,11 +26,16 @@ def cifar_path() -> Path:
 
 @pytest.fixture(autouse=True)
 def _no_thread_left_running():
-    """Fail any test that leaves a VisualDL worker thread running (then stop it, so the next test is clean)."""
+    """Fail any test that leaves a VisualDL worker thread running (then stop it, so the next test is clean).
+
+    Also collects garbage here, between tests, once the app's collector has turned automatic collection
+    off (visualdl.ui.gc_guard): tests that run no event loop would otherwise never collect."""
     yield
     worker = sys.modules.get("visualdl.ui.worker")
     if worker is None:
         return
+    if worker._gc_guard._COLLECTOR is not None and worker._gc_guard._COLLECTOR.installed():
+        worker._gc_guard._COLLECTOR.collect()
     left = worker.live_threads()
     if not left:
         return

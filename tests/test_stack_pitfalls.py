@@ -6,6 +6,8 @@
 - pyqtgraph 0.14's ``SVGExporter`` raises ValueError on PySide6 >= 6.11: the second test uses it
   directly (the app itself falls back to QtSvg, see visualdl/ui/export.py).
 If either fails after an upgrade, keep the pin (``PySide6-Essentials<6.11``) or fix the cause first.
+- A cyclic garbage collection that starts inside a Qt destructor can deadlock the thread on one of
+  Qt's own locks (the last two tests; why the app collects on a GUI timer, visualdl/ui/gc_guard.py).
 """
 from __future__ import annotations
 
@@ -89,3 +91,61 @@ def test_pyqtgraph_svg_exporter_writes_valid_svg(qtbot, tmp_path):
     root = ET.parse(path).getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert root.findall(".//{http://www.w3.org/2000/svg}path") or root.findall(".//{http://www.w3.org/2000/svg}polyline")
+
+
+# A cyclic collection that starts inside a Qt destructor can wait on the destructor's own lock.
+# ~QObject holds one of Qt's 131 pooled signal-slot mutexes while it asks each sender's Python
+# wrapper for a disconnectNotify override; that lookup allocates, the collection it triggers destroys
+# garbage QObjects, and one whose mutex is the same pooled one waits forever on its own thread. The
+# probe makes 2,000 such garbage objects (a shared mutex is then all but certain) and arms the
+# collector to run at the next allocation, then destroys a receiver. "guarded": the app's Runner
+# exists first (visualdl.ui.gc_guard keeps automatic collection off and collects on a GUI timer).
+DESTRUCTOR_GC = textwrap.dedent(
+    """
+    import gc, sys
+    from PySide6.QtCore import QCoreApplication, QObject, Signal
+
+    app = QCoreApplication([])
+    if sys.argv[1] == "guarded":
+        from visualdl.ui.worker import Runner
+        runner = Runner()
+
+    class Node(QObject):
+        ping = Signal()
+
+    automatic = gc.isenabled()
+    for _ in range(3):
+        gc.disable()
+        for _ in range(1000):
+            a, b = Node(), Node()
+            a.ping.connect(b.ping)  # Qt connection data: their destructors take a pooled mutex
+            a.partner, b.partner = b, a  # a cycle: only the cyclic collector frees them
+        sender, receiver = Node(), Node()
+        sender.ping.connect(receiver.ping)
+        gc.set_threshold(1, 10, 10)
+        if automatic:
+            gc.enable()  # the next allocation collects
+        del receiver  # ~QObject -> sender's disconnectNotify lookup -> an allocation
+        gc.set_threshold(700, 10, 10)
+        gc.collect()
+    print("done", flush=True)
+    """
+)
+
+
+def _destructor_gc_probe(mode: str, timeout: float) -> str:
+    try:
+        done = subprocess.run([sys.executable, "-c", DESTRUCTOR_GC, mode], capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "hung"
+    return done.stdout.strip() or f"exit {done.returncode}: {done.stderr[-500:]}"
+
+
+def test_automatic_collection_inside_a_qt_destructor_deadlocks_on_this_stack():
+    """The pitfall itself: if this starts passing after an upgrade, gc_guard may no longer be needed."""
+    assert _destructor_gc_probe("plain", timeout=20) == "hung"
+
+
+def test_with_the_apps_runner_the_same_destructors_finish():
+    assert _destructor_gc_probe("guarded", timeout=60) == "done"

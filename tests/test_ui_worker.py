@@ -8,7 +8,7 @@ import time
 import pytest
 from PySide6.QtCore import QObject, QThread, Slot
 
-from visualdl.ui.worker import Runner
+from visualdl.ui.worker import Runner, gui_thread_collector
 
 
 class Recorder(QObject):
@@ -244,31 +244,40 @@ def test_garbage_is_collected_on_the_gui_thread_while_a_job_runs(qtbot, runner):
     """Collected on a worker, garbage holding Qt objects runs their destructors there and can deadlock
     against the GUI thread (a gc.collect() thread beside the lab 5 tests hung them at 0% CPU)."""
     _Noted.threads.clear()
-    assert gc.isenabled()
     job = runner.submit(churning_job, 1.5)
     assert not gc.isenabled()  # off before the worker ran a line
     qtbot.waitUntil(lambda: not job.is_running(), timeout=20000)
     assert len(_Noted.threads) >= 10  # the job's garbage was freed while it ran...
     assert set(_Noted.threads) == {threading.main_thread().name}  # ...always on the GUI thread
-    assert gc.isenabled()  # the last worker ended: automatic collection is back
+    assert not gc.isenabled()  # and automatic collection stays off: the timer goes on collecting
 
 
-def test_shutdown_turns_automatic_collection_back_on_but_never_a_collector_someone_else_turned_off(qtbot):
-    r = Runner()
-    started = threading.Event()
-    r.submit(waiting_job, started)
-    assert started.wait(5) and not gc.isenabled()
-    assert r.shutdown()
-    assert gc.isenabled()  # no worker left, although no queued "finished" was delivered yet
-    gc.disable()  # e.g. a program embedding the engine turned it off itself
+def test_automatic_collection_is_off_for_the_apps_life_and_uninstall_restores_only_what_it_changed(qtbot):
+    collector = gui_thread_collector()
+    collector.uninstall()
     try:
-        r2 = Runner()
-        job = r2.submit(fast_counter, 10)
-        qtbot.waitUntil(lambda: not job.is_running(), timeout=5000)
-        r2.shutdown()
+        assert gc.isenabled()
+        r = Runner()  # the app's start
+        assert not gc.isenabled() and collector.installed()
+        started = threading.Event()
+        r.submit(waiting_job, started)
+        assert started.wait(5)
+        assert r.shutdown()
+        assert not gc.isenabled()  # no worker left: still off (Qt objects are destroyed from now on too)
+        _Noted.threads.clear()
+        for _ in range(2000):  # cyclic garbage past the collector's first threshold
+            _Noted()
+        qtbot.waitUntil(lambda: len(_Noted.threads) > 100, timeout=5000)  # freed by the timer...
+        assert set(_Noted.threads) == {threading.main_thread().name}  # ...on the GUI thread
+        collector.uninstall()
+        assert gc.isenabled() and not collector.installed()
+        gc.disable()  # e.g. a program embedding the engine turned it off itself
+        Runner()
+        collector.uninstall()
         assert not gc.isenabled()  # not ours to turn back on
     finally:
         gc.enable()
+        collector.install()
 
 
 def counting_job(ctl, steps: list):
@@ -346,8 +355,7 @@ def test_the_worker_holds_still_until_the_gui_has_drawn_what_it_sent(qtbot, runn
 
 def test_while_jobs_run_freed_heap_pages_go_back_to_the_system_now_and_then(qtbot, runner, monkeypatch):
     import visualdl.ui.gc_guard as gc_guard
-    from visualdl.ui.worker import gui_thread_collector
-
+    
     calls = []
     monkeypatch.setattr(gc_guard, "_MALLOC_TRIM", calls.append)
     monkeypatch.setattr(gui_thread_collector(), "TRIM_EVERY_S", 0.3)

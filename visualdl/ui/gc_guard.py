@@ -1,4 +1,4 @@
-"""Python's cyclic garbage collection on the GUI thread only, while worker threads run (see GuiThreadCollector)."""
+"""Python's cyclic garbage collection only at safe points on the GUI thread (see GuiThreadCollector)."""
 from __future__ import annotations
 
 import gc
@@ -11,22 +11,28 @@ from PySide6.QtCore import QObject, QTimer, Slot
 
 
 class GuiThreadCollector(QObject):
-    """Python's cyclic garbage collection on the GUI thread only, while worker threads run.
+    """Python's cyclic garbage collection on a GUI-thread timer, never in the middle of anything.
 
-    CPython collects on whichever thread happens to cross an allocation threshold, most often a busy
-    training job. Garbage found there may hold Qt objects (a closed lab's widgets, a finished job's
-    handle, a plot's items); their C++ destructors then run on the worker and take Qt's signal locks,
-    while the GUI thread, inside a signal, waits for the GIL held by that collection: both stop at 0%
-    CPU. (Reproduced: a thread calling gc.collect() next to the lab 5 tests hung them for good.)
+    CPython collects wherever a GC-tracked allocation crosses a threshold. Two places where that hung
+    the app for good, both reproduced (``tests/test_stack_pitfalls.py``):
 
-    So while any worker thread runs, automatic collection is off and a GUI-thread timer collects
-    instead, with the interpreter's own thresholds (pyqtgraph's GarbageCollector pattern). With no
-    worker left, automatic collection is switched back on (only if this turned it off).
+    - On a busy worker thread: garbage holding Qt objects (a closed lab's widgets, a finished job's
+      handle) ran their C++ destructors there and took Qt's signal locks while the GUI thread, inside
+      a signal, waited for the GIL held by that collection.
+    - Inside a Qt destructor on the GUI thread: ``~QObject`` holds one of Qt's pooled signal-slot
+      mutexes while it asks each sender's Python wrapper for a ``disconnectNotify`` override; that
+      lookup allocates, the collection it starts destroys another QObject, and when that object's
+      mutex is the same one of the pool's 131 (the odds grow with every collected QObject) the thread
+      waits on itself. Seen as a test's teardown stopping at 0% CPU in ``ctx.shutdown()``.
+
+    So from the app's start (``install``, called when the first ``Runner`` is made) automatic
+    collection is off for the app's whole life and this timer collects instead, with the interpreter's
+    own thresholds (pyqtgraph's GarbageCollector pattern): it runs between events, where no destructor
+    is half done. ``uninstall`` turns automatic collection back on (only if this turned it off).
 
     Every TRIM_EVERY_S seconds it also gives the C heap's freed pages back to the system (glibc's
-    malloc_trim): each worker thread gets its own glibc arena, and the training jobs' temporaries
-    (tens of MB a step) left them holding freed memory, so resident memory rose in steps over an
-    hour while what Python kept stayed flat (bench/soak.py).
+    malloc_trim): the training jobs' temporaries (tens of MB a step) left the heaps holding freed memory,
+    so resident memory rose in steps over an hour while what Python kept stayed flat (bench/soak.py).
     """
 
     INTERVAL_MS = 250
@@ -34,7 +40,7 @@ class GuiThreadCollector(QObject):
 
     def __init__(self, busy: Callable[[], bool]):
         super().__init__()
-        self._busy = busy  # whether any worker thread still runs
+        self._busy = busy  # whether any worker thread still runs (trimming only matters then)
         self.timer = QTimer(self)
         self.timer.setInterval(self.INTERVAL_MS)
         self.timer.timeout.connect(self.collect)
@@ -42,35 +48,37 @@ class GuiThreadCollector(QObject):
         self.collections = [0, 0, 0]  # how many times each generation was collected here (tests, diagnostics)
         self._last_trim = time.monotonic()
 
-    def worker_started(self) -> None:
+    def install(self) -> None:
+        """Automatic collection off from now on; the timer collects. Idempotent."""
         if gc.isenabled():
             gc.disable()
             self._turned_off = True
         if not self.timer.isActive():
             self.timer.start()
 
+    def uninstall(self) -> None:
+        """Automatic collection back on (only if ``install`` turned it off); the timer stops."""
+        self.timer.stop()
+        if self._turned_off:
+            self._turned_off = False
+            gc.enable()
+
+    def installed(self) -> bool:
+        return self.timer.isActive()
+
     @Slot()
     def collect(self) -> None:
-        """What automatic collection would have done since the last tick, here on the GUI thread."""
+        """What automatic collection would have done since the last tick (call only where no Qt
+        destructor is under way: the timer, or between tests)."""
         counts, thresholds = gc.get_count(), gc.get_threshold()
         for generation in range(3):
             if thresholds[generation] <= 0 or counts[generation] <= thresholds[generation]:
                 break
             gc.collect(generation)
             self.collections[generation] += 1
-        if time.monotonic() - self._last_trim >= self.TRIM_EVERY_S:
+        if self._busy() and time.monotonic() - self._last_trim >= self.TRIM_EVERY_S:
             self._last_trim = time.monotonic()
             trim_heap()
-        self.release_if_idle()
-
-    def release_if_idle(self) -> None:
-        """No worker thread left: automatic collection on again (if this switched it off)."""
-        if self._busy():
-            return
-        self.timer.stop()
-        if self._turned_off:
-            self._turned_off = False
-            gc.enable()
 
 
 def _load_malloc_trim():
@@ -132,7 +140,7 @@ _COLLECTOR: GuiThreadCollector | None = None
 
 
 def collector(busy: Callable[[], bool]) -> GuiThreadCollector:
-    """The one collector (made on first use, on the GUI thread, by the first job submitted)."""
+    """The one collector (made on first use, on the GUI thread, by the first Runner)."""
     global _COLLECTOR
     if _COLLECTOR is None:
         _COLLECTOR = GuiThreadCollector(busy)

@@ -38,9 +38,9 @@ Why it is built this way (measured on the pinned stack, see STYLE.md):
 - Stopping uses a ``threading.Event`` set directly from the GUI thread: a queued "stop" slot would
   never run while the worker's loop is busy. Shutdown is cancel, ``thread.quit()``, ``thread.wait()``.
 - A plain (non-generator) function works too: its return value is the result.
-- While any worker thread runs, Python's cyclic garbage collector runs only on the GUI thread
-  (``GuiThreadCollector``): collected on a worker, a closed lab's widgets or a finished job's handle
-  are destroyed there, and their Qt destructors can deadlock against the GUI thread.
+- From the first ``Runner`` on, Python's cyclic garbage collector runs only on a GUI-thread timer
+  (``GuiThreadCollector``): collected on a worker, or inside a Qt destructor on the GUI thread, the
+  garbage's own Qt destructors deadlocked (against the GUI thread, or against that destructor's lock).
 """
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def _is_running(thread: QThread) -> bool:
 
 
 def gui_thread_collector() -> GuiThreadCollector:
-    """The one collector (made on first use, on the GUI thread, by the first job submitted)."""
+    """The one collector (made on first use, on the GUI thread, by the first Runner)."""
     return _gc_guard.collector(lambda: bool(live_threads()))
 
 
@@ -335,7 +335,6 @@ class Job(QObject):
         self._done = True
         self._thread.quit()
         self._thread.wait()
-        gui_thread_collector().release_if_idle()
 
 
 class LatestJob:
@@ -393,6 +392,7 @@ class Runner(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
+        gui_thread_collector().install()  # made on the GUI thread, at the app's start
         self._jobs: list[tuple[Job, QThread, _WorkerCore]] = []
         self._closed = False  # after shutdown() no thread starts (a late signal may still ask for work)
 
@@ -417,7 +417,7 @@ class Runner(QObject):
         job.ended.connect(self._forget_finished)
         self._jobs.append((job, thread, core))
         _THREADS.add(thread)
-        gui_thread_collector().worker_started()  # before the thread runs: it never collects garbage itself
+        gui_thread_collector().install()  # before the thread runs: it never collects garbage itself
         thread.start()
         self.job_started.emit(job)
         return job
@@ -436,7 +436,6 @@ class Runner(QObject):
             thread.quit()
             ok = thread.wait(timeout_ms) and ok
         self._jobs = [(j, t, c) for j, t, c in self._jobs if _is_running(t)]
-        gui_thread_collector().release_if_idle()
         return ok
 
     @Slot()
