@@ -81,38 +81,23 @@ class GuiThreadCollector(QObject):
             trim_heap()
 
 
-def _load_malloc_trim():
-    """glibc's malloc_trim, or None (other C libraries, other systems)."""
+def _glibc(name: str, argtypes: list[str]):
+    """A function of glibc (ctypes type names for its int/size_t arguments, int result), or None
+    (other C libraries, other systems)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
         import ctypes
 
-        fn = ctypes.CDLL("libc.so.6").malloc_trim
+        fn = getattr(ctypes.CDLL("libc.so.6"), name)
     except (OSError, AttributeError):
         return None
-    fn.argtypes, fn.restype = [ctypes.c_size_t], ctypes.c_int
+    fn.argtypes, fn.restype = [getattr(ctypes, t) for t in argtypes], ctypes.c_int
     return fn
 
 
-_MALLOC_TRIM = _load_malloc_trim()
-
-
-def _load_mallopt():
-    """glibc's mallopt, or None (other C libraries, other systems)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        fn = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):
-        return None
-    fn.argtypes, fn.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return fn
-
-
-_MALLOPT = _load_mallopt()
+_MALLOC_TRIM = _glibc("malloc_trim", ["c_size_t"])
+_MALLOPT = _glibc("mallopt", ["c_int", "c_int"])
 M_ARENA_MAX = -8  # glibc's mallopt parameter number for the arena limit
 HEAP_ARENAS = 2
 
