@@ -52,6 +52,9 @@ def gui(seconds: float) -> None:
     app = QApplication.instance() or QApplication([])
     import tempfile
 
+    from visualdl.ui.gc_guard import limit_heap_arenas
+
+    limit_heap_arenas()  # as the app does at start-up (create_window)
     ctx = AppContext(Settings(tempfile.mkdtemp() + "/bench.ini"))
     lab = NeuralNetsLab(ctx)
     lab.resize(1080, 740)

@@ -149,8 +149,11 @@ def run_cnn_live(args) -> int:
     from visualdl.ui.context import AppContext
     from visualdl.ui.settings import Settings
 
+    from visualdl.ui.gc_guard import limit_heap_arenas
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
     pg.setConfigOptions(antialias=False, background="w", foreground="k")
+    limit_heap_arenas()  # as the app does at start-up (create_window)
     ctx = AppContext(Settings(Path(tempfile.mkdtemp()) / "bench-settings.ini"))
     if args.cifar:
         ctx.set_cifar_path(args.cifar)
