@@ -34,6 +34,27 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def c_heap_mb() -> tuple[float, float, float] | None:
+    """glibc's malloc statistics in MB: (in use, free but held in the heaps, mmapped blocks), or None.
+
+    "in use" growing means live C/C++/NumPy memory grows; "free" growing means the heaps fragment
+    (freed memory the process still holds)."""
+    try:
+        import ctypes
+
+        class MallInfo2(ctypes.Structure):
+            _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
+                                                                "usmblks", "fsmblks", "uordblks", "fordblks",
+                                                                "keepcost")]
+
+        fn = ctypes.CDLL("libc.so.6").mallinfo2
+        fn.restype = MallInfo2
+        info = fn()
+    except (OSError, AttributeError):
+        return None
+    return info.uordblks / 2**20, info.fordblks / 2**20, info.hblkhd / 2**20
+
+
 def run_logs(lab) -> list:
     """The RunLogs (training histories) shown by ``lab`` and its tabs: their lengths count iterations."""
     from PySide6.QtWidgets import QWidget
@@ -118,7 +139,8 @@ def main() -> int:
 
     t0 = time.monotonic()
     samples = [(0.0, rss_mb(), rss_mb())]  # (minute, RSS at the minute, lowest RSS seen during that minute)
-    print(f"minute  RSS MB  floor MB   (labs {labs}, tabs {tabs})", flush=True)
+    print(f"minute  RSS MB  floor MB   (labs {labs}, tabs {tabs}; C heap MB: in use / free held / mmapped)",
+          flush=True)
     print(f"{0:6.1f}  {samples[0][1]:6.1f}  {samples[0][2]:8.1f}", flush=True)
     i = 0
     next_sample = t0 + 60
@@ -135,7 +157,9 @@ def main() -> int:
             samples.append((minute, now_mb, floor))
             floor = now_mb
             its = "  ".join(f"{key} it {iterations(lab):,}" for key, lab in opened.items())
-            print(f"{minute:6.1f}  {now_mb:6.1f}  {samples[-1][2]:8.1f}   {its}", flush=True)
+            heap = c_heap_mb()
+            heap_text = f"   heap {heap[0]:.1f} / {heap[1]:.1f} / {heap[2]:.1f}" if heap else ""
+            print(f"{minute:6.1f}  {now_mb:6.1f}  {samples[-1][2]:8.1f}   {its}{heap_text}", flush=True)
             next_sample += 60
             if args.report_objects and traced is None and minute >= args.warmup:
                 import tracemalloc

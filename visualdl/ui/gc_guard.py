@@ -36,7 +36,7 @@ class GuiThreadCollector(QObject):
     """
 
     INTERVAL_MS = 250
-    TRIM_EVERY_S = 30.0
+    TRIM_EVERY_S = 10.0
 
     def __init__(self, busy: Callable[[], bool]):
         super().__init__()
