@@ -34,8 +34,7 @@ def _no_thread_left_running():
     worker = sys.modules.get("visualdl.ui.worker")
     if worker is None:
         return
-    if worker._gc_guard._COLLECTOR is not None and worker._gc_guard._COLLECTOR.installed():
-        worker._gc_guard._COLLECTOR.collect()
+    worker._gc_guard.collect_if_installed()
     left = worker.live_threads()
     if not left:
         return

@@ -355,7 +355,7 @@ def test_the_worker_holds_still_until_the_gui_has_drawn_what_it_sent(qtbot, runn
 
 def test_while_jobs_run_freed_heap_pages_go_back_to_the_system_now_and_then(qtbot, runner, monkeypatch):
     import visualdl.ui.gc_guard as gc_guard
-    
+
     calls = []
     monkeypatch.setattr(gc_guard, "_MALLOC_TRIM", calls.append)
     monkeypatch.setattr(gui_thread_collector(), "TRIM_EVERY_S", 0.3)

@@ -126,6 +126,13 @@ def trim_heap() -> None:
 _COLLECTOR: GuiThreadCollector | None = None
 
 
+def collect_if_installed() -> None:
+    """Collect now if the app's collector has taken over from automatic collection (call it only at a
+    safe point, e.g. between tests that run no event loop)."""
+    if _COLLECTOR is not None and _COLLECTOR.installed():
+        _COLLECTOR.collect()
+
+
 def collector(busy: Callable[[], bool]) -> GuiThreadCollector:
     """The one collector (made on first use, on the GUI thread, by the first Runner)."""
     global _COLLECTOR
