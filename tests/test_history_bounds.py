@@ -52,8 +52,12 @@ class SmallLog(RunLog):
     ITERATIONS_EXACT, EPOCHS_EXACT = 1000, 300
 
 
+class WideLog(RunLog):  # holds the whole 30,000-row reference run exactly
+    ITERATIONS_EXACT, EPOCHS_EXACT = 20_000, 5_000
+
+
 def test_runlog_stays_bounded_keeps_recent_rows_exact_and_spikes_visible():
-    full, small = RunLog(smoothing=0.6), SmallLog(smoothing=0.6)
+    full, small = WideLog(smoothing=0.6), SmallLog(smoothing=0.6)
     for start in range(1, 30_001, 997):
         chunk = rows(start, min(997, 30_001 - start))
         full.append(chunk)
@@ -132,3 +136,21 @@ def test_trainer_history_stays_bounded_and_round_trips():
     short = History()
     short.add_iteration(appended[0])
     assert "thinned" not in short.to_dict() and short.thinned is None
+
+
+def test_default_histories_reach_their_bound_and_then_stop_growing():
+    """The soak's memory target rests on this: an hour of the dashboard (~75,000 iterations) must
+    not keep growing a run's history; the column buffer is sized once and never reallocated."""
+    log, hist = RunLog(), History()
+    buffer = log.iterations._data
+    for start in range(1, 60_001, 500):
+        chunk = rows(start, 500)
+        log.append(chunk)
+        for r in chunk:
+            hist.add_iteration(r)
+        assert len(log) <= 2 * RunLog.ITERATIONS_EXACT + RunLog.SLACK
+        assert len(hist.iterations) <= 2 * History.ITERATIONS_EXACT
+    assert log.iterations._data is buffer
+    assert log.thinned["iterations"]["rows_dropped"] == 60_000 - len(log)
+    assert log.iterations["iteration"][-1] == 60_000 and SPIKE_AT in log.iterations["iteration"]
+    assert hist.iterations[-1]["iteration"] == 60_000 and max(r["loss"] for r in hist.iterations) == 50.0

@@ -31,9 +31,11 @@ EPOCH_COLUMNS = ("epoch", "iteration", "train_acc", "val_acc")
 class Columns:
     """Named float64 columns that grow by doubling: ``cols["loss"]`` is a view of the filled part."""
 
-    def __init__(self, names):
+    def __init__(self, names, capacity: int = 1024):
         self.names = tuple(names)
-        self._data = np.empty((len(self.names), 1024))
+        # Sized once for the rows a bounded history holds: the buffer is not reallocated while a run
+        # fills up to its bound (doubling remains the fallback for a larger append).
+        self._data = np.empty((len(self.names), max(1, int(capacity))))
         self.n = 0
 
     def append(self, rows: list[dict]) -> None:
@@ -75,13 +77,17 @@ def _num(value) -> float:
 class RunLog:
     """One run's curves: iterations (+ smoothed loss) and epochs, with its config and label."""
 
-    ITERATIONS_EXACT, EPOCHS_EXACT = 50_000, 20_000  # 9 float64 columns: ~7 MB at most
+    # 10 float64 columns of at most 2 x 10,000 rows (+ one append): ~1.7 MB, reached in minutes at
+    # dashboard speed, after which the memory of a run stays flat (bench/soak.py).
+    ITERATIONS_EXACT, EPOCHS_EXACT = 10_000, 5_000
+    SLACK = 1024  # rows one append may add beyond the bound before it thins
 
     def __init__(self, label: str = "run", config: dict | None = None, smoothing: float = 0.6):
         self.label = label
         self.config = config or {}
-        self.iterations = Columns(ITERATION_COLUMNS + (SMOOTHED, SMOOTHED_ACC))
-        self.epochs = Columns(EPOCH_COLUMNS)
+        self.iterations = Columns(ITERATION_COLUMNS + (SMOOTHED, SMOOTHED_ACC),
+                                  2 * self.ITERATIONS_EXACT + self.SLACK)
+        self.epochs = Columns(EPOCH_COLUMNS, min(2 * self.EPOCHS_EXACT, 1024) + self.SLACK)
         self.smoothing = smoothing
         self._ema_state = self._acc_ema_state = None
         self._bounds = (Bound(self.ITERATIONS_EXACT, 2 * self.ITERATIONS_EXACT, 1),
