@@ -1,8 +1,8 @@
 """A run's history on the GUI side, kept as growing NumPy columns (no Qt).
 
 Per-iteration rows come from ``Trainer.step()`` dicts; the rows that finished an epoch also carry
-``train_acc``/``val_acc``. Columns grow by doubling so appending 100,000+ rows stays cheap, and
-the plots read views of them without copying. A long run stays bounded
+``train_acc``/``val_acc``. The iteration columns are sized once for the bound below (doubling only
+for a larger append), and the plots read views of them without copying. A long run stays bounded
 (``visualdl.engine.nn.thinning``): the newest ``ITERATIONS_EXACT`` iterations are exact; past twice
 that, older rows are thinned to the min and max raw loss of each small bucket (epochs: of train and
 validation accuracy), so spikes stay on the curves. The smoothed loss of a thinned row is the value
@@ -29,7 +29,8 @@ EPOCH_COLUMNS = ("epoch", "iteration", "train_acc", "val_acc")
 
 
 class Columns:
-    """Named float64 columns that grow by doubling: ``cols["loss"]`` is a view of the filled part."""
+    """Named float64 columns with room for ``capacity`` rows, doubled when an append needs more:
+    ``cols["loss"]`` is a view of the filled part."""
 
     def __init__(self, names, capacity: int = 1024):
         self.names = tuple(names)
