@@ -108,8 +108,8 @@ def limit_heap_arenas(arenas: int = HEAP_ARENAS) -> bool:
     By default glibc gives each thread that meets a locked heap a new one, up to 8 per core; the
     training jobs' large temporaries then left memory freed but held in several heaps. In an hour's
     soak (bench/soak.py) the per-minute floor of resident memory rose 87 MB after minute 5 with the
-    default heaps and ``trim_heap`` every 30 s, 60 MB with two heaps and a trim every 10 s, and 32 MB
-    once the histories also reached their caps early (README, "Memory over long runs"). A
+    default heaps and ``trim_heap`` every 30 s, 60 MB with two heaps and a trim every 10 s, and 32-43 MB
+    (two runs) once the histories also reached their caps early (README, "Memory over long runs"). A
     MALLOC_ARENA_MAX set by the user wins (nothing is changed). True when the limit was set.
     """
     if _MALLOPT is None or os.environ.get("MALLOC_ARENA_MAX"):
