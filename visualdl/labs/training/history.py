@@ -88,7 +88,7 @@ class RunLog:
         self.config = config or {}
         self.iterations = Columns(ITERATION_COLUMNS + (SMOOTHED, SMOOTHED_ACC),
                                   2 * self.ITERATIONS_EXACT + self.SLACK)
-        self.epochs = Columns(EPOCH_COLUMNS, min(2 * self.EPOCHS_EXACT, 1024) + self.SLACK)
+        self.epochs = Columns(EPOCH_COLUMNS)  # few rows (one per epoch): grows by doubling
         self.smoothing = smoothing
         self._ema_state = self._acc_ema_state = None
         self._bounds = (Bound(self.ITERATIONS_EXACT, 2 * self.ITERATIONS_EXACT, 1),
