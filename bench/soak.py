@@ -34,27 +34,6 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def c_heap_mb() -> tuple[float, float, float] | None:
-    """glibc's malloc statistics in MB: (in use, free but held in the heaps, mmapped blocks), or None.
-
-    "in use" growing means live C/C++/NumPy memory grows; "free" growing means the heaps fragment
-    (freed memory the process still holds)."""
-    try:
-        import ctypes
-
-        class MallInfo2(ctypes.Structure):
-            _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
-                                                                "usmblks", "fsmblks", "uordblks", "fordblks",
-                                                                "keepcost")]
-
-        fn = ctypes.CDLL("libc.so.6").mallinfo2
-        fn.restype = MallInfo2
-        info = fn()
-    except (OSError, AttributeError):
-        return None
-    return info.uordblks / 2**20, info.fordblks / 2**20, info.hblkhd / 2**20
-
-
 def growth_report(samples: list[tuple[float, float, float]], warmup: float, target: float = 50.0) -> list[str]:
     """The growth after ``warmup`` minutes, three ways, each against ``target`` MB.
 
@@ -143,6 +122,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from visualdl.ui.app import create_window
+    from visualdl.ui.gc_guard import heap_stats_mb
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     ctx, window = create_window(Path(tempfile.mkdtemp()) / "soak-settings.ini", None)
@@ -184,7 +164,7 @@ def main() -> int:
             samples.append((minute, now_mb, floor))
             floor = now_mb
             its = "  ".join(f"{key} it {iterations(lab):,}" for key, lab in opened.items())
-            heap = c_heap_mb()
+            heap = heap_stats_mb()
             heap_text = f"   heap {heap[0]:.1f} / {heap[1]:.1f} / {heap[2]:.1f}" if heap else ""
             print(f"{minute:6.1f}  {now_mb:6.1f}  {samples[-1][2]:8.1f}   {its}{heap_text}", flush=True)
             next_sample += 60

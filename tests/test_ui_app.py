@@ -199,6 +199,23 @@ def test_eight_busy_threads_share_two_heaps_once_the_app_limits_them():
     assert _heaps_after_eight_busy_threads("limit") == 2
 
 
+@pytest.mark.skipif(gc_guard._MALLINFO2 is None, reason="glibc 2.33+ only")
+def test_heap_stats_count_a_block_while_it_is_alive():
+    import numpy as np
+
+    def held():  # in use in the heaps plus mmapped blocks, MB
+        in_use, _free, mapped = gc_guard.heap_stats_mb()
+        return in_use + mapped
+
+    before = held()
+    block = np.ones(40 * 2**20 // 8)  # 40 MB through malloc
+    during = held()
+    del block
+    after = held()
+    assert during - before >= 39.5 and during - after >= 39.5
+    assert all(v >= 0 for v in gc_guard.heap_stats_mb())
+
+
 def test_the_window_limits_the_heaps_before_any_job_and_a_users_setting_wins(qtbot, settings_path, monkeypatch):
     calls = []
     monkeypatch.setattr(gc_guard, "_MALLOPT", lambda *args: calls.append(args) or 1)

@@ -81,9 +81,9 @@ class GuiThreadCollector(QObject):
             trim_heap()
 
 
-def _glibc(name: str, argtypes: list[str]):
-    """A function of glibc (ctypes type names for its int/size_t arguments, int result), or None
-    (other C libraries, other systems)."""
+def _glibc(name: str, argtypes: list[str], restype=None):
+    """A function of glibc (ctypes type names for its int/size_t arguments; result ``restype``,
+    int by default), or None (other C libraries, other systems)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
@@ -92,12 +92,23 @@ def _glibc(name: str, argtypes: list[str]):
         fn = getattr(ctypes.CDLL("libc.so.6"), name)
     except (OSError, AttributeError):
         return None
-    fn.argtypes, fn.restype = [getattr(ctypes, t) for t in argtypes], ctypes.c_int
+    fn.argtypes, fn.restype = [getattr(ctypes, t) for t in argtypes], restype or ctypes.c_int
     return fn
+
+
+def _mallinfo2_struct():
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
+                                                            "usmblks", "fsmblks", "uordblks", "fordblks",
+                                                            "keepcost")]
+    return MallInfo2
 
 
 _MALLOC_TRIM = _glibc("malloc_trim", ["c_size_t"])
 _MALLOPT = _glibc("mallopt", ["c_int", "c_int"])
+_MALLINFO2 = _glibc("mallinfo2", [], _mallinfo2_struct())  # glibc 2.33+
 M_ARENA_MAX = -8  # glibc's mallopt parameter number for the arena limit
 HEAP_ARENAS = 2
 
@@ -121,6 +132,16 @@ def trim_heap() -> None:
     """Return the C heap's freed pages to the system (a no-op where glibc is not the C library)."""
     if _MALLOC_TRIM is not None:
         _MALLOC_TRIM(0)
+
+
+def heap_stats_mb() -> tuple[float, float, float] | None:
+    """glibc's malloc statistics in MB: (in use, freed but held in the heaps, in mmapped blocks), or
+    None where glibc (2.33+) is not the C library. "In use" growing means live C/C++/NumPy memory
+    grows; "freed but held" growing means the heaps fragment (bench/soak.py prints both)."""
+    if _MALLINFO2 is None:
+        return None
+    info = _MALLINFO2()
+    return info.uordblks / 2**20, info.fordblks / 2**20, info.hblkhd / 2**20
 
 
 _COLLECTOR: GuiThreadCollector | None = None
